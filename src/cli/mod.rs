@@ -1,0 +1,34 @@
+//! The command line: one clap derive struct per subcommand, each in its own file, each making
+//! one call into the library. `main.rs` prints errors and picks the exit code.
+
+use clap::{Parser, Subcommand};
+
+pub mod generate;
+pub mod loglik;
+
+/// kakugo: build and judge small language models for low-resource languages.
+#[derive(Debug, Parser)]
+#[command(name = "kakugo", version, about, long_about = None)]
+pub struct Cli {
+    /// Log more (-v: debug, -vv: trace). RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Score continuations given contexts (JSONL in, JSONL out).
+    Loglik(loglik::LoglikArgs),
+    /// Generate completions for prompts (JSONL in, JSONL out).
+    Generate(generate::GenerateArgs),
+}
+
+/// Runs one parsed command line; returns the process exit code.
+pub fn run(cli: Cli) -> anyhow::Result<i32> {
+    match cli.command {
+        Command::Loglik(args) => loglik::run(args),
+        Command::Generate(args) => generate::run(args),
+    }
+}

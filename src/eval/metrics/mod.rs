@@ -1,0 +1,1 @@
+//! Metrics: one metric, one module; per-item sufficient statistics summed for corpus scores.

@@ -1,0 +1,3 @@
+//! Evaluation: request scheduling, scoring and metrics.
+
+pub mod metrics;

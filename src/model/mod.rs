@@ -1,0 +1,171 @@
+//! The model layer: one narrow trait, [`LanguageModel`], and its backends.
+//!
+//! Everything kakugo does with a model goes through two typed requests:
+//!
+//! - [`LanguageModel::loglikelihood`] scores continuations given a context. Requests come as
+//!   [`ChoiceGroup`]s — one context, several continuations — so a backend can process the
+//!   shared context once and fork its KV cache for every continuation (multiple choice, or
+//!   several questions over one passage when their contexts share a prefix).
+//! - [`LanguageModel::generate`] continues a [`Prompt`] (raw text, or chat messages that the
+//!   backend formats with the model's chat template) until a stop string, end of sequence or
+//!   the token limit.
+//!
+//! Backends: [`candle_backend::CandleModel`] runs GGUF and safetensors checkpoints in-process
+//! with decoders written for scoring (all positions' hidden states, LM head only on scored
+//! rows, external cloneable KV cache); [`openai::OpenAiModel`] talks to an OpenAI-compatible
+//! server (vLLM, llama.cpp, TGI, hosted APIs).
+//!
+//! Results never depend on batch size, thread count or request order: the candle backend
+//! processes each sequence on its own (no padding) with deterministic reductions.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Result;
+
+pub mod candle_backend;
+pub mod chat_template;
+pub mod config;
+pub mod decoder;
+pub mod gguf;
+pub mod kv_cache;
+pub mod openai;
+pub mod resolve;
+pub mod sampling;
+pub mod tokenizer;
+pub mod weights;
+
+/// One context with the continuations to score after it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChoiceGroup {
+    pub context: String,
+    pub continuations: Vec<String>,
+}
+
+/// The score of one continuation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Loglikelihood {
+    /// Sum of the continuation tokens' log-probabilities (natural log).
+    pub logprob: f64,
+    /// Number of continuation tokens.
+    pub n_tokens: usize,
+    /// Whether every continuation token is the model's argmax at its position.
+    pub is_greedy: bool,
+    /// Continuation token ids (empty when the backend cannot report them).
+    pub token_ids: Vec<u32>,
+    /// Per-token log-probabilities, parallel to `token_ids`.
+    pub token_logprobs: Vec<f64>,
+    /// How many tokens were cut from the left of the context to fit the model's window.
+    pub truncated_tokens: usize,
+}
+
+/// A chat message, as in OpenAI's and Hugging Face's chat formats.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    pub role: String,
+    pub content: String,
+}
+
+impl Message {
+    pub fn new(role: impl Into<String>, content: impl Into<String>) -> Self {
+        Message {
+            role: role.into(),
+            content: content.into(),
+        }
+    }
+}
+
+/// What to continue: raw text, or chat messages formatted by the model's chat template.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Prompt {
+    Text(String),
+    Chat(Vec<Message>),
+}
+
+/// How to pick the next token.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Sampling {
+    /// Always the argmax (ties go to the lowest token id).
+    #[default]
+    Greedy,
+    /// Temperature and nucleus sampling from an explicit seed.
+    Seeded {
+        temperature: f64,
+        top_p: f64,
+        seed: u64,
+    },
+}
+
+/// One generation request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GenerateRequest {
+    pub prompt: Prompt,
+    /// Generation stops before the first occurrence of any of these strings.
+    #[serde(default)]
+    pub stop: Vec<String>,
+    pub max_new_tokens: usize,
+    #[serde(default)]
+    pub sampling: Sampling,
+}
+
+/// Why a generation ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FinishReason {
+    /// A stop string was produced (it is not part of the text).
+    Stop,
+    /// The model produced its end-of-sequence token.
+    EndOfSequence,
+    /// `max_new_tokens` was reached: the text may be cut off.
+    Length,
+}
+
+/// The result of one generation request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Generation {
+    pub text: String,
+    /// Tokens generated (including any consumed by a stop string).
+    pub n_tokens: usize,
+    /// Prompt length in tokens.
+    pub prompt_tokens: usize,
+    pub finish: FinishReason,
+}
+
+/// What a run record says about the model that produced it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelInfo {
+    /// Display name (a preset name, a file stem, or `ORG/NAME`).
+    pub name: String,
+    /// How the user named it (path, `hf:ORG/NAME@REV`, preset).
+    pub spec: String,
+    /// sha256 of the weights (for sharded checkpoints, of the sorted list of shard hashes);
+    /// for remote models, the endpoint and model id instead.
+    pub sha256: String,
+    /// sha256 of the tokenizer file, or of the GGUF when the tokenizer comes from its metadata.
+    pub tokenizer_sha256: String,
+    /// `candle` or `openai`.
+    pub backend: String,
+    /// `cpu`, `cuda:0`, or the remote endpoint.
+    pub device: String,
+    /// Compute dtype of the weights as used (`f32`, `bf16`, `q8_0`, ...).
+    pub dtype: String,
+    /// Architecture (`llama`, `gemma3`) when known.
+    pub architecture: String,
+    /// Context window in tokens.
+    pub context_length: usize,
+}
+
+/// The model seam. Implementations must return results in request order, independent of how
+/// they batch or schedule internally.
+pub trait LanguageModel: Send {
+    /// Identity of the model for manifests and cache keys.
+    fn info(&self) -> &ModelInfo;
+
+    /// Scores every continuation of every group; `result[g][c]` belongs to
+    /// `groups[g].continuations[c]`.
+    fn loglikelihood(&mut self, groups: &[ChoiceGroup]) -> Result<Vec<Vec<Loglikelihood>>>;
+
+    /// Generates one completion per request.
+    fn generate(&mut self, requests: &[GenerateRequest]) -> Result<Vec<Generation>>;
+}

@@ -1,0 +1,7 @@
+//! Everything kakugo keeps on disk: run records, hashes, atomic writes, the response cache.
+
+pub mod atomic;
+pub mod hash;
+pub mod run_record;
+
+pub use run_record::{ItemScore, Manifest, MetricValue, MissingLanguage, RunRecord, TaskResult};
