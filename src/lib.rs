@@ -11,5 +11,10 @@ pub mod error;
 pub mod eval;
 pub mod model;
 pub mod store;
+pub mod report;
+pub mod synth;
+pub mod train;
+pub mod suite;
+pub mod lang;
 
 pub use error::{Error, Result};

@@ -22,17 +22,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::Result;
 
-pub mod candle_backend;
-pub mod chat_template;
-pub mod config;
-pub mod decoder;
-pub mod gguf;
-pub mod kv_cache;
-pub mod openai;
-pub mod resolve;
-pub mod sampling;
-pub mod tokenizer;
-pub mod weights;
 
 /// One context with the continuations to score after it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
