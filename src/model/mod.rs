@@ -22,6 +22,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::Result;
 
+pub mod candle_backend;
+pub mod chat_template;
+pub mod config;
+pub mod decoder;
+pub mod gguf;
+pub mod kv_cache;
+pub mod resolve;
+pub mod sampling;
+pub mod tokenizer;
+pub mod weights;
+
 
 /// One context with the continuations to score after it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -157,4 +168,15 @@ pub trait LanguageModel: Send {
 
     /// Generates one completion per request.
     fn generate(&mut self, requests: &[GenerateRequest]) -> Result<Vec<Generation>>;
+}
+
+/// Loads an in-process model named by a path, `hf:ORG/NAME[@REV]` or a preset, on the CPU.
+pub fn load(spec: &str) -> Result<Box<dyn LanguageModel>> {
+    load_on(spec, &candle_core::Device::Cpu)
+}
+
+/// Loads an in-process model on a given device.
+pub fn load_on(spec: &str, device: &candle_core::Device) -> Result<Box<dyn LanguageModel>> {
+    let files = resolve::resolve(spec)?;
+    Ok(Box::new(candle_backend::CandleModel::load(&files, device)?))
 }

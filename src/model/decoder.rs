@@ -1,0 +1,294 @@
+//! The decoder: one implementation for the llama family and Gemma 3, written for scoring.
+//!
+//! Unlike candle-transformers' `quantized_llama` / `quantized_gemma3` (which return only the
+//! last position's logits and keep their KV cache inside the model), [`Decoder::forward`]
+//! returns the final hidden states of every position and takes an external [`KvCache`];
+//! [`Decoder::logits`] applies the LM head only to the rows being scored. Gemma's head has
+//! 262,144 rows and costs as much as the rest of the model, so skipping unscored rows matters.
+//!
+//! Per block (Gemma-only steps marked *):
+//! `x += post_attn_norm*(attn(norm(x)))`, `x += post_ffn_norm*(mlp(ffn_norm(x)))`, where
+//! attention applies q/k RMS norms*, RoPE (base per layer: Gemma's sliding layers use
+//! 10,000), a causal mask with a sliding window* (a key is hidden when
+//! `query_pos - key_pos >= window`, as in llama.cpp and transformers), and grouped-query heads;
+//! the MLP is `down(act(gate(x)) * up(x))` with SiLU (llama) or GELU-tanh (Gemma).
+//! Embeddings are scaled by sqrt(hidden)* before the first block.
+
+use candle_core::{DType, Device, Tensor};
+
+use super::config::{ModelConfig, RopeLayout};
+use super::kv_cache::KvCache;
+use super::weights::{LayerWeights, Weights};
+use crate::{Error, Result};
+
+pub struct Decoder {
+    cfg: ModelConfig,
+    weights: Weights,
+    device: Device,
+    inv_freq_global: Vec<f32>,
+    inv_freq_local: Vec<f32>,
+}
+
+impl Decoder {
+    pub fn new(cfg: ModelConfig, weights: Weights, device: Device) -> Decoder {
+        let inv_freq = |theta: f64, factors: &[f64]| -> Vec<f32> {
+            let d = cfg.head_dim;
+            (0..d / 2)
+                .map(|i| {
+                    // transformers computes base^(2i/d) in f32; kakugo in f64 then rounds.
+                    let f = 1.0 / theta.powf((2 * i) as f64 / d as f64);
+                    let f = f / factors.get(i).copied().unwrap_or(1.0);
+                    f as f32
+                })
+                .collect()
+        };
+        let inv_freq_global = inv_freq(cfg.rope_theta, &cfg.rope_freq_factors);
+        let inv_freq_local = inv_freq(cfg.rope_theta_local, &[]);
+        Decoder {
+            cfg,
+            weights,
+            device,
+            inv_freq_global,
+            inv_freq_local,
+        }
+    }
+
+    pub fn config(&self) -> &ModelConfig {
+        &self.cfg
+    }
+
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    pub fn weights(&self) -> &Weights {
+        &self.weights
+    }
+
+    /// Runs `tokens` at positions `cache.len()..`, appending to the cache. Returns the final
+    /// (normed) hidden states, `[tokens.len(), hidden]`.
+    pub fn forward(&self, tokens: &[u32], cache: &mut KvCache) -> Result<Tensor> {
+        if tokens.is_empty() {
+            return Err(Error::model("forward called with no tokens"));
+        }
+        let offset = cache.len();
+        let n = tokens.len();
+        if offset + n > self.cfg.context_length {
+            return Err(Error::model(format!(
+                "sequence of {} tokens exceeds the model's context window of {}",
+                offset + n,
+                self.cfg.context_length
+            )));
+        }
+        if let Some(&bad) = tokens.iter().find(|&&t| t as usize >= self.cfg.vocab_size) {
+            return Err(Error::model(format!(
+                "token id {bad} is outside the model's vocabulary of {}",
+                self.cfg.vocab_size
+            )));
+        }
+        let ids = Tensor::new(tokens, &self.device)?;
+        let mut x = self.weights.embed.index_select(&ids, 0)?;
+        if self.cfg.scale_embeddings {
+            // transformers multiplies by sqrt(hidden) rounded to the activation dtype (f32).
+            x = (x * ((self.cfg.hidden_size as f32).sqrt() as f64))?;
+        }
+        let (cos_g, sin_g) = self.rope_tables(&self.inv_freq_global, offset, n, self.cfg.rope_linear_factor)?;
+        let (cos_l, sin_l) = self.rope_tables(&self.inv_freq_local, offset, n, 1.0)?;
+        let total = offset + n;
+        let mask_full = causal_mask(offset, n, total, None, &self.device)?;
+        let mask_local = match self.cfg.sliding_window {
+            Some(w) if total > w => causal_mask(offset, n, total, Some(w), &self.device)?,
+            _ => mask_full.clone(),
+        };
+        for (i, layer) in self.weights.layers.iter().enumerate() {
+            let sliding = self.cfg.is_sliding(i);
+            let (cos, sin, mask) = if sliding {
+                (&cos_l, &sin_l, &mask_local)
+            } else {
+                (&cos_g, &sin_g, &mask_full)
+            };
+            x = self.block(i, layer, &x, cos, sin, mask, cache)?;
+        }
+        cache.advance(n);
+        Ok(rms_norm(&x, &self.weights.final_norm, self.cfg.rms_norm_eps)?)
+    }
+
+    /// Logits for the given rows of `hidden` (`[rows, vocab]`, f32).
+    pub fn logits(&self, hidden: &Tensor) -> Result<Tensor> {
+        Ok(hidden.matmul(&self.weights.lm_head.t()?)?)
+    }
+
+    fn rope_tables(
+        &self,
+        inv_freq: &[f32],
+        offset: usize,
+        n: usize,
+        linear: f64,
+    ) -> Result<(Tensor, Tensor)> {
+        let half = inv_freq.len();
+        let mut cos = Vec::with_capacity(n * half);
+        let mut sin = Vec::with_capacity(n * half);
+        for p in offset..offset + n {
+            let pos = (p as f64 / linear) as f32;
+            for &f in inv_freq {
+                // The angle is an f32 product, as in transformers; cos/sin then in f64.
+                let angle = (pos * f) as f64;
+                cos.push(angle.cos() as f32);
+                sin.push(angle.sin() as f32);
+            }
+        }
+        Ok((
+            Tensor::from_vec(cos, (n, half), &self.device)?,
+            Tensor::from_vec(sin, (n, half), &self.device)?,
+        ))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn block(
+        &self,
+        index: usize,
+        w: &LayerWeights,
+        x: &Tensor,
+        cos: &Tensor,
+        sin: &Tensor,
+        mask: &Tensor,
+        cache: &mut KvCache,
+    ) -> Result<Tensor> {
+        let cfg = &self.cfg;
+        let eps = cfg.rms_norm_eps;
+        let (n, _) = x.dims2()?;
+        let (nh, nkv, hd) = (cfg.num_heads, cfg.num_kv_heads, cfg.head_dim);
+
+        let h = rms_norm(x, &w.attn_norm, eps)?;
+        let q = linear(&h, &w.wq, w.bq.as_ref())?;
+        let k = linear(&h, &w.wk, w.bk.as_ref())?;
+        let v = linear(&h, &w.wv, w.bv.as_ref())?;
+        // [n, heads*hd] -> [heads, n, hd]
+        let mut q = q.reshape((n, nh, hd))?.transpose(0, 1)?.contiguous()?;
+        let mut k = k.reshape((n, nkv, hd))?.transpose(0, 1)?.contiguous()?;
+        let v = v.reshape((n, nkv, hd))?.transpose(0, 1)?.contiguous()?;
+        if let (Some(qn), Some(kn)) = (&w.q_norm, &w.k_norm) {
+            q = rms_norm(&q, qn, eps)?;
+            k = rms_norm(&k, kn, eps)?;
+        }
+        let q = rope(&q, cos, sin, cfg.rope_layout)?;
+        let k = rope(&k, cos, sin, cfg.rope_layout)?;
+        let (k, v) = cache.append(index, k, v)?;
+        let total = k.dim(1)?;
+
+        // Grouped-query attention without copying K/V: fold the query heads that share a KV
+        // head into the row dimension.
+        let group = nh / nkv;
+        let q = q.reshape((nkv, group * n, hd))?;
+        let scores = (q.matmul(&k.t()?)? * cfg.attention_scale)?;
+        let scores = scores
+            .reshape((nkv, group, n, total))?
+            .broadcast_add(mask)?;
+        let probs = candle_nn::ops::softmax_last_dim(&scores)?;
+        let attn = probs.reshape((nkv, group * n, total))?.matmul(&v)?;
+        let attn = attn
+            .reshape((nh, n, hd))?
+            .transpose(0, 1)?
+            .reshape((n, nh * hd))?;
+        let mut out = linear(&attn, &w.wo, None)?;
+        if let Some(pn) = &w.post_attn_norm {
+            out = rms_norm(&out, pn, eps)?;
+        }
+        let x = (x + out)?;
+
+        let h = rms_norm(&x, &w.ffn_norm, eps)?;
+        let gate = linear(&h, &w.w_gate, None)?;
+        let up = linear(&h, &w.w_up, None)?;
+        let act = if cfg.gelu_gate {
+            gate.gelu()?
+        } else {
+            candle_nn::ops::silu(&gate)?
+        };
+        let mut out = linear(&(act * up)?, &w.w_down, None)?;
+        if let Some(pn) = &w.post_ffn_norm {
+            out = rms_norm(&out, pn, eps)?;
+        }
+        Ok((x + out)?)
+    }
+}
+
+/// `x @ w^T + b` for a 2-D `x`.
+fn linear(x: &Tensor, w: &Tensor, b: Option<&Tensor>) -> candle_core::Result<Tensor> {
+    let y = x.matmul(&w.t()?)?;
+    match b {
+        Some(b) => y.broadcast_add(b),
+        None => Ok(y),
+    }
+}
+
+fn rms_norm(x: &Tensor, w: &Tensor, eps: f64) -> candle_core::Result<Tensor> {
+    candle_nn::ops::rms_norm(&x.contiguous()?, w, eps as f32)
+}
+
+/// Applies RoPE to `[heads, n, hd]`.
+fn rope(x: &Tensor, cos: &Tensor, sin: &Tensor, layout: RopeLayout) -> candle_core::Result<Tensor> {
+    let x4 = x.unsqueeze(0)?.contiguous()?;
+    let y = match layout {
+        RopeLayout::Halves => candle_nn::rotary_emb::rope(&x4, cos, sin)?,
+        RopeLayout::Interleaved => candle_nn::rotary_emb::rope_i(&x4, cos, sin)?,
+    };
+    y.squeeze(0)
+}
+
+/// Additive mask `[n, total]`: 0 where query `offset + i` may see key `j`, -inf elsewhere.
+fn causal_mask(
+    offset: usize,
+    n: usize,
+    total: usize,
+    window: Option<usize>,
+    device: &Device,
+) -> candle_core::Result<Tensor> {
+    let mut data = vec![0f32; n * total];
+    for i in 0..n {
+        let qpos = offset + i;
+        for (j, slot) in data[i * total..(i + 1) * total].iter_mut().enumerate() {
+            let hidden = j > qpos || window.is_some_and(|w| qpos - j >= w);
+            if hidden {
+                *slot = f32::NEG_INFINITY;
+            }
+        }
+    }
+    Tensor::from_vec(data, (n, total), device)
+}
+
+/// Log-softmax of one row of logits, accumulated in f64.
+pub fn log_softmax_row(logits: &[f32]) -> (Vec<f64>, usize) {
+    let mut argmax = 0;
+    let mut max = f32::NEG_INFINITY;
+    for (i, &l) in logits.iter().enumerate() {
+        if l > max {
+            max = l;
+            argmax = i;
+        }
+    }
+    let max = max as f64;
+    let sum: f64 = logits.iter().map(|&l| (l as f64 - max).exp()).sum();
+    let lse = max + sum.ln();
+    (logits.iter().map(|&l| l as f64 - lse).collect(), argmax)
+}
+
+/// Log-probability of `target` under a row of logits, and whether it is the argmax.
+pub fn token_logprob(logits: &[f32], target: u32) -> (f64, bool) {
+    let mut argmax = 0usize;
+    let mut max = f32::NEG_INFINITY;
+    for (i, &l) in logits.iter().enumerate() {
+        if l > max {
+            max = l;
+            argmax = i;
+        }
+    }
+    let m = max as f64;
+    let sum: f64 = logits.iter().map(|&l| (l as f64 - m).exp()).sum();
+    let lp = logits[target as usize] as f64 - m - sum.ln();
+    (lp, argmax == target as usize)
+}
+
+/// Extracts rows of a `[rows, vocab]` tensor as vectors.
+pub fn rows(t: &Tensor) -> Result<Vec<Vec<f32>>> {
+    Ok(t.to_dtype(DType::F32)?.to_vec2::<f32>()?)
+}
