@@ -3,6 +3,10 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod generate;
+pub mod jsonl;
+pub mod loglik;
+
 
 /// kakugo: build and judge small language models for low-resource languages.
 #[derive(Debug, Parser)]
@@ -17,10 +21,16 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Score continuations given contexts (JSONL in, JSONL out).
+    Loglik(loglik::LoglikArgs),
+    /// Generate completions for prompts (JSONL in, JSONL out).
+    Generate(generate::GenerateArgs),
 }
 
 /// Runs one parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
+        Command::Loglik(args) => loglik::run(args),
+        Command::Generate(args) => generate::run(args),
     }
 }

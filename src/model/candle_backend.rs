@@ -222,17 +222,44 @@ impl CandleModel {
         }
         let context = &pairs[0].context;
         let (last, cache) = self.run_context(context)?;
-        let mut out = Vec::with_capacity(pairs.len());
-        for pair in &pairs {
+        // All continuations (but their last tokens, which are only predicted) in one pass.
+        let mut tokens = Vec::new();
+        let mut positions = Vec::new();
+        let mut seqs = Vec::new();
+        for (c, pair) in pairs.iter().enumerate() {
             let cont = &pair.continuation;
-            let hidden = if cont.len() > 1 {
-                let mut fork = cache.clone();
-                let h = self.decoder.forward(&cont[..cont.len() - 1], &mut fork)?;
-                Tensor::cat(&[&last, &h], 0)?
-            } else {
-                last.clone()
-            };
-            out.push(self.score_rows(&hidden, cont, 0)?);
+            for (i, &t) in cont[..cont.len() - 1].iter().enumerate() {
+                tokens.push(t);
+                positions.push(context.len() + i);
+                seqs.push(c as u32);
+            }
+        }
+        let packed = if tokens.is_empty() {
+            None
+        } else {
+            let mut fork = cache.clone();
+            Some(self.decoder.forward_packed(&tokens, &positions, &seqs, &mut fork)?)
+        };
+        // Rows that predict each continuation's tokens: the context's last token, then the
+        // continuation's own tokens but the last.
+        let mut row_parts = Vec::new();
+        let mut start = 0;
+        for pair in &pairs {
+            row_parts.push(last.clone());
+            let k = pair.continuation.len() - 1;
+            if let (Some(p), true) = (&packed, k > 0) {
+                row_parts.push(p.narrow(0, start, k)?);
+            }
+            start += k;
+        }
+        let hidden = Tensor::cat(&row_parts, 0)?;
+        let logits = rows(&self.decoder.logits(&hidden)?)?;
+        let mut out = Vec::with_capacity(pairs.len());
+        let mut row = 0;
+        for pair in &pairs {
+            let m = pair.continuation.len();
+            out.push(score_logit_rows(&logits[row..row + m], &pair.continuation, 0));
+            row += m;
         }
         Ok(out)
     }
@@ -254,23 +281,7 @@ impl CandleModel {
 
     fn score_rows(&self, hidden: &Tensor, targets: &[u32], truncated: usize) -> Result<Loglikelihood> {
         let logits = rows(&self.decoder.logits(hidden)?)?;
-        let mut logprob = 0.0;
-        let mut greedy = true;
-        let mut token_logprobs = Vec::with_capacity(targets.len());
-        for (row, &t) in logits.iter().zip(targets) {
-            let (lp, is_max) = token_logprob(row, t);
-            logprob += lp;
-            greedy &= is_max;
-            token_logprobs.push(lp);
-        }
-        Ok(Loglikelihood {
-            logprob,
-            n_tokens: targets.len(),
-            is_greedy: greedy,
-            token_ids: targets.to_vec(),
-            token_logprobs,
-            truncated_tokens: truncated,
-        })
+        Ok(score_logit_rows(&logits, targets, truncated))
     }
 
     /// Token ids of a prompt, with BOS when the model wants one and the chat template applied
@@ -360,6 +371,27 @@ impl LanguageModel for CandleModel {
 
     fn generate(&mut self, requests: &[GenerateRequest]) -> Result<Vec<Generation>> {
         requests.iter().map(|r| self.generate_one(r)).collect()
+    }
+}
+
+/// Sums the log-probabilities of `targets`, one logit row per target.
+fn score_logit_rows(logits: &[Vec<f32>], targets: &[u32], truncated: usize) -> Loglikelihood {
+    let mut logprob = 0.0;
+    let mut greedy = true;
+    let mut token_logprobs = Vec::with_capacity(targets.len());
+    for (row, &t) in logits.iter().zip(targets) {
+        let (lp, is_max) = token_logprob(row, t);
+        logprob += lp;
+        greedy &= is_max;
+        token_logprobs.push(lp);
+    }
+    Loglikelihood {
+        logprob,
+        n_tokens: targets.len(),
+        is_greedy: greedy,
+        token_ids: targets.to_vec(),
+        token_logprobs,
+        truncated_tokens: truncated,
     }
 }
 

@@ -30,7 +30,14 @@ pub struct Decoder {
 }
 
 impl Decoder {
-    pub fn new(cfg: ModelConfig, weights: Weights, device: Device) -> Decoder {
+    pub fn new(cfg: ModelConfig, mut weights: Weights, device: Device) -> Decoder {
+        if std::env::var_os("KAKUGO_PRE_T").is_some() {
+            for l in weights.layers.iter_mut() {
+                for w in [&mut l.wq, &mut l.wk, &mut l.wv, &mut l.wo, &mut l.w_gate, &mut l.w_up, &mut l.w_down] {
+                    *w = w.t().unwrap().contiguous().unwrap();
+                }
+            }
+        }
         let inv_freq = |theta: f64, factors: &[f64]| -> Vec<f32> {
             let d = cfg.head_dim;
             (0..d / 2)
@@ -68,15 +75,36 @@ impl Decoder {
     /// Runs `tokens` at positions `cache.len()..`, appending to the cache. Returns the final
     /// (normed) hidden states, `[tokens.len(), hidden]`.
     pub fn forward(&self, tokens: &[u32], cache: &mut KvCache) -> Result<Tensor> {
+        let offset = cache.len();
+        let positions: Vec<usize> = (offset..offset + tokens.len()).collect();
+        let seqs = vec![0u32; tokens.len()];
+        self.forward_packed(tokens, &positions, &seqs, cache)
+    }
+
+    /// Runs several independent continuations of the cached context in one pass.
+    ///
+    /// `positions[i]` is token i's position; `seqs[i]` names the continuation it belongs to.
+    /// A token attends to every cached position and to the earlier tokens of its own
+    /// continuation, so each continuation sees exactly what it would see alone, while the
+    /// weights are read once for all of them. Masked attention weights are exactly zero, so
+    /// packing changes no score (tested bit for bit in `tests/batch_invariance.rs`).
+    /// The cache is extended with all packed tokens; callers fork it first.
+    pub fn forward_packed(
+        &self,
+        tokens: &[u32],
+        positions: &[usize],
+        seqs: &[u32],
+        cache: &mut KvCache,
+    ) -> Result<Tensor> {
         if tokens.is_empty() {
             return Err(Error::model("forward called with no tokens"));
         }
-        let offset = cache.len();
+        let cached = cache.len();
         let n = tokens.len();
-        if offset + n > self.cfg.context_length {
+        let max_pos = positions.iter().copied().max().unwrap_or(0);
+        if max_pos >= self.cfg.context_length {
             return Err(Error::model(format!(
-                "sequence of {} tokens exceeds the model's context window of {}",
-                offset + n,
+                "position {max_pos} is beyond the model's context window of {}",
                 self.cfg.context_length
             )));
         }
@@ -92,12 +120,11 @@ impl Decoder {
             // transformers multiplies by sqrt(hidden) rounded to the activation dtype (f32).
             x = (x * ((self.cfg.hidden_size as f32).sqrt() as f64))?;
         }
-        let (cos_g, sin_g) = self.rope_tables(&self.inv_freq_global, offset, n, self.cfg.rope_linear_factor)?;
-        let (cos_l, sin_l) = self.rope_tables(&self.inv_freq_local, offset, n, 1.0)?;
-        let total = offset + n;
-        let mask_full = causal_mask(offset, n, total, None, &self.device)?;
+        let (cos_g, sin_g) = self.rope_tables(&self.inv_freq_global, positions, self.cfg.rope_linear_factor)?;
+        let (cos_l, sin_l) = self.rope_tables(&self.inv_freq_local, positions, 1.0)?;
+        let mask_full = attention_mask(cached, positions, seqs, None, &self.device)?;
         let mask_local = match self.cfg.sliding_window {
-            Some(w) if total > w => causal_mask(offset, n, total, Some(w), &self.device)?,
+            Some(w) if max_pos >= w => attention_mask(cached, positions, seqs, Some(w), &self.device)?,
             _ => mask_full.clone(),
         };
         for (i, layer) in self.weights.layers.iter().enumerate() {
@@ -118,17 +145,12 @@ impl Decoder {
         Ok(hidden.matmul(&self.weights.lm_head.t()?)?)
     }
 
-    fn rope_tables(
-        &self,
-        inv_freq: &[f32],
-        offset: usize,
-        n: usize,
-        linear: f64,
-    ) -> Result<(Tensor, Tensor)> {
+    fn rope_tables(&self, inv_freq: &[f32], positions: &[usize], linear: f64) -> Result<(Tensor, Tensor)> {
         let half = inv_freq.len();
+        let n = positions.len();
         let mut cos = Vec::with_capacity(n * half);
         let mut sin = Vec::with_capacity(n * half);
-        for p in offset..offset + n {
+        for &p in positions {
             let pos = (p as f64 / linear) as f32;
             for &f in inv_freq {
                 // The angle is an f32 product, as in transformers; cos/sin then in f64.
@@ -214,7 +236,7 @@ impl Decoder {
 
 /// `x @ w^T + b` for a 2-D `x`.
 fn linear(x: &Tensor, w: &Tensor, b: Option<&Tensor>) -> candle_core::Result<Tensor> {
-    let y = x.matmul(&w.t()?)?;
+    let y = if std::env::var_os("KAKUGO_PRE_T").is_some() { x.matmul(w)? } else { x.matmul(&w.t()?)? };
     match b {
         Some(b) => y.broadcast_add(b),
         None => Ok(y),
@@ -235,41 +257,38 @@ fn rope(x: &Tensor, cos: &Tensor, sin: &Tensor, layout: RopeLayout) -> candle_co
     y.squeeze(0)
 }
 
-/// Additive mask `[n, total]`: 0 where query `offset + i` may see key `j`, -inf elsewhere.
-fn causal_mask(
-    offset: usize,
-    n: usize,
-    total: usize,
+/// Additive mask `[n, cached + n]`: 0 where query i may see a key, -inf elsewhere.
+///
+/// Cached keys sit at positions `0..cached` and are visible to every query; new key j is
+/// visible to query i when both belong to the same sequence and `positions[j] <= positions[i]`.
+/// With a window, keys with `query_pos - key_pos >= window` are hidden (llama.cpp's rule).
+fn attention_mask(
+    cached: usize,
+    positions: &[usize],
+    seqs: &[u32],
     window: Option<usize>,
     device: &Device,
 ) -> candle_core::Result<Tensor> {
-    let mut data = vec![0f32; n * total];
+    let n = positions.len();
+    let total = cached + n;
+    let mut data = vec![f32::NEG_INFINITY; n * total];
+    let too_far = |q: usize, k: usize| window.is_some_and(|w| q - k >= w);
     for i in 0..n {
-        let qpos = offset + i;
-        for (j, slot) in data[i * total..(i + 1) * total].iter_mut().enumerate() {
-            let hidden = j > qpos || window.is_some_and(|w| qpos - j >= w);
-            if hidden {
-                *slot = f32::NEG_INFINITY;
+        let q = positions[i];
+        let row = &mut data[i * total..(i + 1) * total];
+        for (k, slot) in row[..cached].iter_mut().enumerate() {
+            if k <= q && !too_far(q, k) {
+                *slot = 0.0;
+            }
+        }
+        for j in 0..n {
+            let k = positions[j];
+            if seqs[j] == seqs[i] && k <= q && !too_far(q, k) {
+                row[cached + j] = 0.0;
             }
         }
     }
     Tensor::from_vec(data, (n, total), device)
-}
-
-/// Log-softmax of one row of logits, accumulated in f64.
-pub fn log_softmax_row(logits: &[f32]) -> (Vec<f64>, usize) {
-    let mut argmax = 0;
-    let mut max = f32::NEG_INFINITY;
-    for (i, &l) in logits.iter().enumerate() {
-        if l > max {
-            max = l;
-            argmax = i;
-        }
-    }
-    let max = max as f64;
-    let sum: f64 = logits.iter().map(|&l| (l as f64 - max).exp()).sum();
-    let lse = max + sum.ln();
-    (logits.iter().map(|&l| l as f64 - lse).collect(), argmax)
 }
 
 /// Log-probability of `target` under a row of logits, and whether it is the argmax.

@@ -1,6 +1,7 @@
 //! Everything kakugo keeps on disk: run records, hashes, atomic writes, the response cache.
 
 pub mod atomic;
+pub mod cache;
 pub mod hash;
 pub mod run_record;
 
