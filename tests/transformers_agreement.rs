@@ -5,7 +5,9 @@
 
 mod common;
 
-use kakugo::model::{ChoiceGroup, LanguageModel};
+use candle_core::Device;
+use kakugo::model::candle_backend::CandleModel;
+use kakugo::model::{resolve, ChoiceGroup, LanguageModel};
 
 fn check(preset: &str) {
     let path = format!("{}/tests/fixtures/transformers_{preset}.jsonl", env!("CARGO_MANIFEST_DIR"));
@@ -15,7 +17,15 @@ fn check(preset: &str) {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(fixture.len(), 60);
-    let mut model = kakugo::model::load(preset).unwrap();
+    let mut model = CandleModel::load(&resolve::resolve(preset).unwrap(), &Device::Cpu).unwrap();
+    // Context token ids (BOS included) must be transformers' too.
+    for f in &fixture {
+        let pair = model
+            .encode_pair(f["context"].as_str().unwrap(), f["continuation"].as_str().unwrap())
+            .unwrap();
+        let ids: Vec<u32> = f["context_ids"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as u32).collect();
+        assert_eq!(pair.context, ids, "{}: context token ids differ", f["language"]);
+    }
     let groups: Vec<ChoiceGroup> = fixture
         .iter()
         .map(|f| ChoiceGroup {

@@ -25,7 +25,8 @@ torch.set_num_threads(2)
 d, f = os.path.split(os.path.abspath(args.gguf))
 model = AutoModelForCausalLM.from_pretrained(d, gguf_file=f, dtype=torch.float32).eval()
 tok = AutoTokenizer.from_pretrained(args.tokenizer_dir) if args.tokenizer_dir else AutoTokenizer.from_pretrained(d, gguf_file=f)
-add_bos = bool(getattr(tok, "add_bos_token", False))
+# BOS when the tokenizer's own post-processor adds it (Gemma: yes; SmolLM2: no).
+add_bos = tok.bos_token_id is not None and tok("a")["input_ids"][:1] == [tok.bos_token_id]
 
 def enc(s):
     ids = tok(s, add_special_tokens=False)["input_ids"]

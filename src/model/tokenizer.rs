@@ -174,8 +174,8 @@ impl Tokenizer {
             .filter(|(_, &t)| t == 4)
             .map(|(s, _)| AddedToken::from(s.clone(), false))
             .collect();
-        inner.add_special_tokens(special);
-        inner.add_tokens(user);
+        inner.add_special_tokens(special).map_err(|e| Error::file(path, format!("adding control tokens: {e}")))?;
+        inner.add_tokens(user).map_err(|e| Error::file(path, format!("adding user-defined tokens: {e}")))?;
         let bos = gguf.opt_u64("tokenizer.ggml.bos_token_id")?.map(|v| v as u32);
         let add_bos = gguf
             .opt_bool("tokenizer.ggml.add_bos_token")?
@@ -236,8 +236,10 @@ impl Tokenizer {
         &self.stop_ids
     }
 
+    /// Size of the base vocabulary (without added tokens, which may lie beyond the
+    /// embedding: Gemma 3's tokenizer.json adds an image token at id 262,144).
     pub fn vocab_size(&self) -> usize {
-        self.inner.get_vocab_size(true)
+        self.inner.get_vocab_size(false)
     }
 
     pub fn token_to_id(&self, token: &str) -> Option<u32> {
@@ -289,7 +291,7 @@ fn build_sentencepiece_bpe(
     } else {
         replace.into()
     };
-    tok.with_normalizer(Some(normalizer));
+    tok.with_normalizer(Some(normalizer)).map_err(|e| e.to_string())?;
     tok.with_decoder(Some(DecoderSequence::new(vec![
         Replace::new("▁", " ").map_err(|e| e.to_string())?.into(),
         ByteFallback::new().into(),
