@@ -18,6 +18,7 @@ use candle_core::{DType, Device, Tensor};
 
 use super::config::{ModelConfig, RopeLayout};
 use super::kv_cache::KvCache;
+use super::kernels::{matmul_xwt, softmax_rows};
 use super::weights::{LayerWeights, Weights};
 use crate::{Error, Result};
 
@@ -30,14 +31,7 @@ pub struct Decoder {
 }
 
 impl Decoder {
-    pub fn new(cfg: ModelConfig, mut weights: Weights, device: Device) -> Decoder {
-        if std::env::var_os("KAKUGO_PRE_T").is_some() {
-            for l in weights.layers.iter_mut() {
-                for w in [&mut l.wq, &mut l.wk, &mut l.wv, &mut l.wo, &mut l.w_gate, &mut l.w_up, &mut l.w_down] {
-                    *w = w.t().unwrap().contiguous().unwrap();
-                }
-            }
-        }
+    pub fn new(cfg: ModelConfig, weights: Weights, device: Device) -> Decoder {
         let inv_freq = |theta: f64, factors: &[f64]| -> Vec<f32> {
             let d = cfg.head_dim;
             (0..d / 2)
@@ -122,9 +116,9 @@ impl Decoder {
         }
         let (cos_g, sin_g) = self.rope_tables(&self.inv_freq_global, positions, self.cfg.rope_linear_factor)?;
         let (cos_l, sin_l) = self.rope_tables(&self.inv_freq_local, positions, 1.0)?;
-        let mask_full = attention_mask(cached, positions, seqs, None, &self.device)?;
+        let mask_full = attention_mask(cached, positions, seqs, None);
         let mask_local = match self.cfg.sliding_window {
-            Some(w) if max_pos >= w => attention_mask(cached, positions, seqs, Some(w), &self.device)?,
+            Some(w) if max_pos >= w => attention_mask(cached, positions, seqs, Some(w)),
             _ => mask_full.clone(),
         };
         for (i, layer) in self.weights.layers.iter().enumerate() {
@@ -142,7 +136,7 @@ impl Decoder {
 
     /// Logits for the given rows of `hidden` (`[rows, vocab]`, f32).
     pub fn logits(&self, hidden: &Tensor) -> Result<Tensor> {
-        Ok(hidden.matmul(&self.weights.lm_head.t()?)?)
+        Ok(linear(hidden, &self.weights.lm_head, None)?)
     }
 
     fn rope_tables(&self, inv_freq: &[f32], positions: &[usize], linear: f64) -> Result<(Tensor, Tensor)> {
@@ -173,7 +167,7 @@ impl Decoder {
         x: &Tensor,
         cos: &Tensor,
         sin: &Tensor,
-        mask: &Tensor,
+        mask: &[f32],
         cache: &mut KvCache,
     ) -> Result<Tensor> {
         let cfg = &self.cfg;
@@ -199,17 +193,53 @@ impl Decoder {
         let total = k.dim(1)?;
 
         // Grouped-query attention without copying K/V: fold the query heads that share a KV
-        // head into the row dimension.
+        // head into the row dimension. Both products go through `matmul_xwt`, so a query's
+        // scores do not depend on how many other queries or masked keys travel with it.
         let group = nh / nkv;
-        let q = q.reshape((nkv, group * n, hd))?;
-        let scores = (q.matmul(&k.t()?)? * cfg.attention_scale)?;
-        let scores = scores
-            .reshape((nkv, group, n, total))?
-            .broadcast_add(mask)?;
-        let probs = candle_nn::ops::softmax_last_dim(&scores)?;
-        let attn = probs.reshape((nkv, group * n, total))?.matmul(&v)?;
-        let attn = attn
-            .reshape((nh, n, hd))?
+        let rows_per_head = group * n;
+        let q = q.reshape((nkv, rows_per_head, hd))?;
+        let mut scores = vec![0f32; nkv * rows_per_head * total];
+        with_f32(&q, |qs| {
+            with_f32(&k, |ks| {
+                for h in 0..nkv {
+                    matmul_xwt(
+                        &qs[h * rows_per_head * hd..(h + 1) * rows_per_head * hd],
+                        rows_per_head,
+                        &ks[h * total * hd..(h + 1) * total * hd],
+                        total,
+                        hd,
+                        &mut scores[h * rows_per_head * total..(h + 1) * rows_per_head * total],
+                    );
+                }
+            })
+        })??;
+        let scale = cfg.attention_scale as f32;
+        for (r, row) in scores.chunks_exact_mut(total).enumerate() {
+            let query = r % n;
+            for (s, m) in row.iter_mut().zip(&mask[query * total..(query + 1) * total]) {
+                *s = *s * scale + m;
+            }
+        }
+        softmax_rows(&mut scores, total);
+        let probs = scores;
+        let vt = v.transpose(1, 2)?.contiguous()?; // [nkv, hd, total]
+        let mut attn = vec![0f32; nkv * rows_per_head * hd];
+        let ps = &probs;
+        {
+            with_f32(&vt, |vs| {
+                for h in 0..nkv {
+                    matmul_xwt(
+                        &ps[h * rows_per_head * total..(h + 1) * rows_per_head * total],
+                        rows_per_head,
+                        &vs[h * hd * total..(h + 1) * hd * total],
+                        hd,
+                        total,
+                        &mut attn[h * rows_per_head * hd..(h + 1) * rows_per_head * hd],
+                    );
+                }
+            })?;
+        }
+        let attn = Tensor::from_vec(attn, (nh, n, hd), &self.device)?
             .transpose(0, 1)?
             .reshape((n, nh * hd))?;
         let mut out = linear(&attn, &w.wo, None)?;
@@ -234,9 +264,17 @@ impl Decoder {
     }
 }
 
-/// `x @ w^T + b` for a 2-D `x`.
+/// `x @ w^T + b` for a 2-D `x` and a `[out, in]` weight, through [`matmul_xwt`].
 fn linear(x: &Tensor, w: &Tensor, b: Option<&Tensor>) -> candle_core::Result<Tensor> {
-    let y = if std::env::var_os("KAKUGO_PRE_T").is_some() { x.matmul(w)? } else { x.matmul(&w.t()?)? };
+    let (m, k) = x.dims2()?;
+    let (n, wk) = w.dims2()?;
+    if k != wk {
+        candle_core::bail!("linear: input has {k} features, weight expects {wk}");
+    }
+    let x = x.contiguous()?;
+    let mut out = vec![0f32; m * n];
+    with_f32(&x, |xs| with_f32(w, |ws| matmul_xwt(xs, m, ws, n, k, &mut out)))??;
+    let y = Tensor::from_vec(out, (m, n), x.device())?;
     match b {
         Some(b) => y.broadcast_add(b),
         None => Ok(y),
@@ -245,6 +283,20 @@ fn linear(x: &Tensor, w: &Tensor, b: Option<&Tensor>) -> candle_core::Result<Ten
 
 fn rms_norm(x: &Tensor, w: &Tensor, eps: f64) -> candle_core::Result<Tensor> {
     candle_nn::ops::rms_norm(&x.contiguous()?, w, eps as f32)
+}
+
+/// Runs `f` on the f32 data of a contiguous CPU tensor, without copying it.
+fn with_f32<R>(t: &Tensor, f: impl FnOnce(&[f32]) -> R) -> candle_core::Result<R> {
+    let t = if t.is_contiguous() { t.clone() } else { t.contiguous()? };
+    let (storage, layout) = t.storage_and_layout();
+    match &*storage {
+        candle_core::Storage::Cpu(cpu) => {
+            let data = cpu.as_slice::<f32>()?;
+            let start = layout.start_offset();
+            Ok(f(&data[start..start + t.elem_count()]))
+        }
+        _ => candle_core::bail!("kakugo's matmul runs on CPU tensors"),
+    }
 }
 
 /// Applies RoPE to `[heads, n, hd]`.
@@ -262,13 +314,7 @@ fn rope(x: &Tensor, cos: &Tensor, sin: &Tensor, layout: RopeLayout) -> candle_co
 /// Cached keys sit at positions `0..cached` and are visible to every query; new key j is
 /// visible to query i when both belong to the same sequence and `positions[j] <= positions[i]`.
 /// With a window, keys with `query_pos - key_pos >= window` are hidden (llama.cpp's rule).
-fn attention_mask(
-    cached: usize,
-    positions: &[usize],
-    seqs: &[u32],
-    window: Option<usize>,
-    device: &Device,
-) -> candle_core::Result<Tensor> {
+fn attention_mask(cached: usize, positions: &[usize], seqs: &[u32], window: Option<usize>) -> Vec<f32> {
     let n = positions.len();
     let total = cached + n;
     let mut data = vec![f32::NEG_INFINITY; n * total];
@@ -288,7 +334,7 @@ fn attention_mask(
             }
         }
     }
-    Tensor::from_vec(data, (n, total), device)
+    data
 }
 
 /// Log-probability of `target` under a row of logits, and whether it is the argmax.

@@ -28,6 +28,7 @@ pub mod config;
 pub mod decoder;
 pub mod gguf;
 pub mod kv_cache;
+pub mod kernels;
 pub mod resolve;
 pub mod sampling;
 pub mod tokenizer;

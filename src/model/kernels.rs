@@ -1,0 +1,283 @@
+//! The decoder's reductions, written so that no result depends on batch shape: the matrix
+//! product `out = x · wᵀ` ([`matmul_xwt`]) and the attention softmax ([`softmax_rows`]).
+//!
+//! Why not candle's matmul: its `gemm` backend picks kernels and blocking by matrix shape, so
+//! the same row of `x` gives slightly different results (≈1e-6) depending on how many rows
+//! travel with it. That would make a score depend on batch size, on how a context was split
+//! into cached chunks, and on request order. Here every output element is computed the same
+//! way whatever the shapes, tiles or threads:
+//!
+//! - element `k` of the dot product always goes to lane `k % 8` of an 8-lane accumulator,
+//!   lanes accumulate in `k` order with fused multiply-adds, and the 8 lanes are summed in a
+//!   fixed tree at the end (a partial last chunk is zero-padded, so it follows the same rule);
+//! - tiles of 4 rows × 2 weight rows only reuse loads; they never reorder arithmetic;
+//! - threads split the weight rows, so each element is computed by exactly one thread.
+//!
+//! Consequence (tested in `tests/batch_invariance.rs`): scoring is bit-identical across batch
+//! sizes, thread counts, prefix reuse and request order. Zero terms (masked attention
+//! weights) add exactly nothing, so a longer masked key range changes no bit either.
+//!
+//! AVX2+FMA is used when the CPU has it; the portable path performs the same fused
+//! operations in the same order (`f32::mul_add` is always fused), so results are identical.
+
+use rayon::prelude::*;
+
+const LANES: usize = 8;
+/// Rows of `x` per register tile.
+const MR: usize = 4;
+/// Rows of `x` kept hot in cache while weight rows stream past.
+const M_BLOCK: usize = 32;
+/// Weight rows per parallel task.
+const N_TASK: usize = 64;
+
+/// `out[i * n + j] = Σ_k x[i * k_len + k] · w[j * k_len + k]` for `x: [m, k_len]`,
+/// `w: [n, k_len]`, `out: [m, n]`, all row-major.
+pub fn matmul_xwt(x: &[f32], m: usize, w: &[f32], n: usize, k_len: usize, out: &mut [f32]) {
+    assert_eq!(x.len(), m * k_len, "x is not [m, k]");
+    assert_eq!(w.len(), n * k_len, "w is not [n, k]");
+    assert_eq!(out.len(), m * n, "out is not [m, n]");
+    if m == 0 || n == 0 {
+        return;
+    }
+    let out_ptr = SendPtr(out.as_mut_ptr());
+    let tasks: Vec<usize> = (0..n).step_by(N_TASK).collect();
+    let run = |&j0: &usize| {
+        let j1 = (j0 + N_TASK).min(n);
+        // SAFETY: tasks own disjoint column ranges [j0, j1) of `out`.
+        unsafe { columns(x, m, w, k_len, n, j0, j1, out_ptr) };
+    };
+    if tasks.len() == 1 || m * n * k_len < 1 << 16 {
+        tasks.iter().for_each(run);
+    } else {
+        tasks.par_iter().for_each(run);
+    }
+}
+
+#[derive(Clone, Copy)]
+struct SendPtr(*mut f32);
+unsafe impl Send for SendPtr {}
+unsafe impl Sync for SendPtr {}
+
+/// Computes `out[:, j0..j1]`.
+#[allow(clippy::too_many_arguments)]
+unsafe fn columns(x: &[f32], m: usize, w: &[f32], k_len: usize, n: usize, j0: usize, j1: usize, out: SendPtr) {
+    for i0 in (0..m).step_by(M_BLOCK) {
+        let i1 = (i0 + M_BLOCK).min(m);
+        let mut j = j0;
+        while j < j1 {
+            let nr = if j + 1 < j1 { 2 } else { 1 };
+            let mut i = i0;
+            while i < i1 {
+                let mr = (i1 - i).min(MR);
+                let mut acc = [[0f32; 2]; MR];
+                dot_tile(x, i, mr, w, j, nr, k_len, &mut acc);
+                for (r, row) in acc.iter().enumerate().take(mr) {
+                    for (c, v) in row.iter().enumerate().take(nr) {
+                        *out.0.add((i + r) * n + j + c) = *v;
+                    }
+                }
+                i += mr;
+            }
+            j += nr;
+        }
+    }
+}
+
+/// Dot products of `mr` rows of `x` (from row `i`) with `nr` rows of `w` (from row `j`).
+#[allow(clippy::too_many_arguments)]
+#[inline]
+fn dot_tile(x: &[f32], i: usize, mr: usize, w: &[f32], j: usize, nr: usize, k_len: usize, acc: &mut [[f32; 2]; MR]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            // SAFETY: the features were just detected.
+            unsafe { avx2::dot_tile(x, i, mr, w, j, nr, k_len, acc) };
+            return;
+        }
+    }
+    portable::dot_tile(x, i, mr, w, j, nr, k_len, acc)
+}
+
+/// Sums 8 lanes in kakugo's fixed order.
+#[inline(always)]
+fn reduce_lanes(l: &[f32; LANES]) -> f32 {
+    ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]))
+}
+
+/// Copies a row segment into a zero-padded chunk of 8.
+#[inline(always)]
+fn padded(src: &[f32]) -> [f32; LANES] {
+    let mut buf = [0f32; LANES];
+    buf[..src.len()].copy_from_slice(src);
+    buf
+}
+
+mod portable {
+    use super::*;
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn dot_tile(x: &[f32], i: usize, mr: usize, w: &[f32], j: usize, nr: usize, k_len: usize, acc: &mut [[f32; 2]; MR]) {
+        for r in 0..mr {
+            let xr = &x[(i + r) * k_len..(i + r + 1) * k_len];
+            for c in 0..nr {
+                let wr = &w[(j + c) * k_len..(j + c + 1) * k_len];
+                let mut lanes = [0f32; LANES];
+                let mut k = 0;
+                while k < k_len {
+                    let end = (k + LANES).min(k_len);
+                    let (xv, wv) = (padded(&xr[k..end]), padded(&wr[k..end]));
+                    for l in 0..LANES {
+                        lanes[l] = xv[l].mul_add(wv[l], lanes[l]);
+                    }
+                    k += LANES;
+                }
+                acc[r][c] = reduce_lanes(&lanes);
+            }
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use super::*;
+    use std::arch::x86_64::*;
+
+    #[inline(always)]
+    unsafe fn load(row: &[f32], k: usize) -> __m256 {
+        if k + LANES <= row.len() {
+            _mm256_loadu_ps(row.as_ptr().add(k))
+        } else {
+            let buf = padded(&row[k..]);
+            _mm256_loadu_ps(buf.as_ptr())
+        }
+    }
+
+    #[inline(always)]
+    unsafe fn finish(v: __m256) -> f32 {
+        let mut l = [0f32; LANES];
+        _mm256_storeu_ps(l.as_mut_ptr(), v);
+        reduce_lanes(&l)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn dot_tile(x: &[f32], i: usize, mr: usize, w: &[f32], j: usize, nr: usize, k_len: usize, acc: &mut [[f32; 2]; MR]) {
+        let xr: [&[f32]; MR] = std::array::from_fn(|r| {
+            let row = (i + r.min(mr - 1)) * k_len;
+            &x[row..row + k_len]
+        });
+        let w0 = &w[j * k_len..(j + 1) * k_len];
+        let w1 = &w[(j + nr - 1) * k_len..(j + nr) * k_len];
+        let mut a = [[_mm256_setzero_ps(); 2]; MR];
+        let mut k = 0;
+        while k < k_len {
+            let wv0 = load(w0, k);
+            let wv1 = load(w1, k);
+            for r in 0..MR {
+                let xv = load(xr[r], k);
+                a[r][0] = _mm256_fmadd_ps(xv, wv0, a[r][0]);
+                a[r][1] = _mm256_fmadd_ps(xv, wv1, a[r][1]);
+            }
+            k += LANES;
+        }
+        for r in 0..mr {
+            for c in 0..nr {
+                acc[r][c] = finish(a[r][c]);
+            }
+        }
+    }
+}
+
+/// In-place softmax of each row of `data` (`rows × cols`), with the same lane rule as the
+/// matrix product: exponentials are summed in lane `t % 8`, lanes reduced in a fixed tree, so
+/// appending masked (`-inf`, hence exactly zero) entries to a row changes no bit of it.
+/// candle's softmax sums in chunks whose split depends on the row length, which does not.
+pub fn softmax_rows(data: &mut [f32], cols: usize) {
+    for row in data.chunks_exact_mut(cols) {
+        let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let mut lanes = [0f32; LANES];
+        for (t, v) in row.iter_mut().enumerate() {
+            *v = (*v - max).exp();
+            lanes[t % LANES] += *v;
+        }
+        let sum = reduce_lanes(&lanes);
+        for v in row.iter_mut() {
+            *v /= sum;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data(len: usize, seed: u32) -> Vec<f32> {
+        (0..len)
+            .map(|i| (((i as u32).wrapping_mul(2654435761).wrapping_add(seed) >> 8) as f32 / 16_777_216.0) - 0.5)
+            .collect()
+    }
+
+    #[test]
+    fn matches_f64_reference() {
+        let (m, n, k) = (7, 13, 37);
+        let (x, w) = (data(m * k, 1), data(n * k, 2));
+        let mut out = vec![0f32; m * n];
+        matmul_xwt(&x, m, &w, n, k, &mut out);
+        for i in 0..m {
+            for j in 0..n {
+                let exact: f64 = (0..k).map(|t| x[i * k + t] as f64 * w[j * k + t] as f64).sum();
+                assert!((out[i * n + j] as f64 - exact).abs() < 1e-5, "{i},{j}");
+            }
+        }
+    }
+
+    #[test]
+    fn rows_do_not_depend_on_batch_or_tiling() {
+        let (m, n, k) = (37, 150, 200);
+        let (x, w) = (data(m * k, 3), data(n * k, 4));
+        let mut all = vec![0f32; m * n];
+        matmul_xwt(&x, m, &w, n, k, &mut all);
+        for i in 0..m {
+            let mut one = vec![0f32; n];
+            matmul_xwt(&x[i * k..(i + 1) * k], 1, &w, n, k, &mut one);
+            assert_eq!(one, all[i * n..(i + 1) * n], "row {i}");
+        }
+    }
+
+    #[test]
+    fn trailing_zeros_change_nothing() {
+        // A masked key range: zero weights appended to both operands' rows.
+        let (m, n, k) = (3, 5, 21);
+        let (x, w) = (data(m * k, 5), data(n * k, 6));
+        let pad = |v: &[f32], rows: usize| -> Vec<f32> {
+            (0..rows).flat_map(|r| v[r * k..(r + 1) * k].iter().copied().chain([0.0; 11])).collect()
+        };
+        let (mut a, mut b) = (vec![0f32; m * n], vec![0f32; m * n]);
+        matmul_xwt(&x, m, &w, n, k, &mut a);
+        matmul_xwt(&pad(&x, m), m, &pad(&w, n), n, k + 11, &mut b);
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn softmax_ignores_appended_masked_entries() {
+        let row = data(21, 9);
+        let mut short = row.clone();
+        let mut long: Vec<f32> = row.iter().copied().chain([f32::NEG_INFINITY; 13]).collect();
+        softmax_rows(&mut short, 21);
+        softmax_rows(&mut long, 34);
+        assert_eq!(short[..], long[..21]);
+        assert!(long[21..].iter().all(|&p| p == 0.0));
+        assert!((short.iter().map(|&p| p as f64).sum::<f64>() - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn portable_path_is_bit_identical() {
+        let (m, n, k) = (5, 3, 29);
+        let (x, w) = (data(m * k, 7), data(n * k, 8));
+        let mut fast = [[0f32; 2]; MR];
+        let mut slow = [[0f32; 2]; MR];
+        dot_tile(&x, 0, 4, &w, 0, 2, k, &mut fast);
+        portable::dot_tile(&x, 0, 4, &w, 0, 2, k, &mut slow);
+        assert_eq!(fast, slow);
+    }
+}
