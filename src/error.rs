@@ -47,7 +47,10 @@ pub enum Error {
     Remote(String),
     /// Two run records cannot be compared; `fields` names what differs.
     #[error("runs cannot be compared: {message}")]
-    Incomparable { message: String, fields: Vec<String> },
+    Incomparable {
+        message: String,
+        fields: Vec<String>,
+    },
 }
 
 impl Error {

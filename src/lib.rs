@@ -9,12 +9,12 @@ pub mod cli;
 pub mod data;
 pub mod error;
 pub mod eval;
+pub mod lang;
 pub mod model;
-pub mod store;
 pub mod report;
+pub mod store;
+pub mod suite;
 pub mod synth;
 pub mod train;
-pub mod suite;
-pub mod lang;
 
 pub use error::{Error, Result};

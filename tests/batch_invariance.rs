@@ -6,7 +6,7 @@
 
 mod common;
 
-use kakugo::model::{ChoiceGroup, LanguageModel};
+use kakugo::model::ChoiceGroup;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 
@@ -40,9 +40,21 @@ fn check(preset: &str) {
 
     let mut singles: Vec<(usize, ChoiceGroup)> = groups
         .iter()
-        .flat_map(|g| g.continuations.iter().map(|c| (g.context.clone(), c.clone())))
+        .flat_map(|g| {
+            g.continuations
+                .iter()
+                .map(|c| (g.context.clone(), c.clone()))
+        })
         .enumerate()
-        .map(|(i, (context, c))| (i, ChoiceGroup { context, continuations: vec![c] }))
+        .map(|(i, (context, c))| {
+            (
+                i,
+                ChoiceGroup {
+                    context,
+                    continuations: vec![c],
+                },
+            )
+        })
         .collect();
     singles.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(11));
     let shuffled = model
@@ -52,9 +64,15 @@ fn check(preset: &str) {
     for ((i, _), s) in singles.iter().zip(&shuffled) {
         by_index[*i] = s[0].logprob;
     }
-    assert_eq!(grouped, by_index, "{preset}: grouping/order changed a score");
+    assert_eq!(
+        grouped, by_index,
+        "{preset}: grouping/order changed a score"
+    );
 
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
     let one_thread: Vec<f64> = pool
         .install(|| model.loglikelihood(&groups))
         .unwrap()
@@ -62,7 +80,10 @@ fn check(preset: &str) {
         .flatten()
         .map(|s| s.logprob)
         .collect();
-    assert_eq!(grouped, one_thread, "{preset}: thread count changed a score");
+    assert_eq!(
+        grouped, one_thread,
+        "{preset}: thread count changed a score"
+    );
 }
 
 #[test]

@@ -5,12 +5,13 @@
 
 mod common;
 
-use kakugo::model::{ChoiceGroup, LanguageModel};
+use kakugo::model::ChoiceGroup;
 
 #[test]
 fn sib200_eng_latn_smollm2_matches_lm_eval_harness() {
     let data = common::data_dir();
-    let rows = common::read_tsv(&common::reference_dir().join("lm_eval_sib200_eng_Latn_smollm2.tsv"));
+    let rows =
+        common::read_tsv(&common::reference_dir().join("lm_eval_sib200_eng_Latn_smollm2.tsv"));
     let test = common::read_tsv(&data.join("sib200/eng_Latn/test.tsv"));
     let labels: Vec<String> = std::fs::read_to_string(data.join("sib200/eng_Latn/labels.txt"))
         .unwrap()
@@ -38,14 +39,31 @@ fn sib200_eng_latn_smollm2_matches_lm_eval_harness() {
             assert_eq!(r[0].parse::<usize>().unwrap(), doc);
             assert_eq!(&r[3], labels[c].as_str());
             let reference: f64 = r[6].parse().unwrap();
-            assert_eq!(s.n_tokens, r[5].parse::<usize>().unwrap(), "doc {doc} choice {c}: token count");
-            assert_eq!(s.is_greedy, &r[7] == "True", "doc {doc} choice {c}: is_greedy");
+            assert_eq!(
+                s.n_tokens,
+                r[5].parse::<usize>().unwrap(),
+                "doc {doc} choice {c}: token count"
+            );
+            assert_eq!(
+                s.is_greedy,
+                &r[7] == "True",
+                "doc {doc} choice {c}: is_greedy"
+            );
             let delta = (s.logprob - reference).abs();
             max_delta = max_delta.max(delta);
-            assert!(delta < 1e-3, "doc {doc} choice {}: kakugo {} vs lm-eval {reference}", &r[3], s.logprob);
+            assert!(
+                delta < 1e-3,
+                "doc {doc} choice {}: kakugo {} vs lm-eval {reference}",
+                &r[3],
+                s.logprob
+            );
         }
         let gold = labels.iter().position(|l| l == &test[doc][1]).unwrap();
-        let pick = |f: &dyn Fn(usize) -> f64| (0..7).max_by(|&a, &b| f(a).total_cmp(&f(b)).then(b.cmp(&a))).unwrap();
+        let pick = |f: &dyn Fn(usize) -> f64| {
+            (0..7)
+                .max_by(|&a, &b| f(a).total_cmp(&f(b)).then(b.cmp(&a)))
+                .unwrap()
+        };
         if pick(&|c| doc_scores[c].logprob) == gold {
             correct += 1;
         }

@@ -10,7 +10,10 @@ use kakugo::model::candle_backend::CandleModel;
 use kakugo::model::{resolve, ChoiceGroup, LanguageModel};
 
 fn check(preset: &str) {
-    let path = format!("{}/tests/fixtures/transformers_{preset}.jsonl", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/fixtures/transformers_{preset}.jsonl",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let fixture: Vec<serde_json::Value> = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("{path}: {e}"))
         .lines()
@@ -21,10 +24,22 @@ fn check(preset: &str) {
     // Context token ids (BOS included) must be transformers' too.
     for f in &fixture {
         let pair = model
-            .encode_pair(f["context"].as_str().unwrap(), f["continuation"].as_str().unwrap())
+            .encode_pair(
+                f["context"].as_str().unwrap(),
+                f["continuation"].as_str().unwrap(),
+            )
             .unwrap();
-        let ids: Vec<u32> = f["context_ids"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as u32).collect();
-        assert_eq!(pair.context, ids, "{}: context token ids differ", f["language"]);
+        let ids: Vec<u32> = f["context_ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap() as u32)
+            .collect();
+        assert_eq!(
+            pair.context, ids,
+            "{}: context token ids differ",
+            f["language"]
+        );
     }
     let groups: Vec<ChoiceGroup> = fixture
         .iter()
@@ -40,11 +55,29 @@ fn check(preset: &str) {
         let s = &s[0];
         let lang = f["language"].as_str().unwrap();
         languages.insert(lang.to_string());
-        let ids: Vec<u32> = f["token_ids"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as u32).collect();
-        assert_eq!(s.token_ids, ids, "{lang} #{}: continuation token ids differ from transformers'", f["index_id"]);
-        for (i, (a, b)) in s.token_logprobs.iter().zip(f["token_logprobs"].as_array().unwrap()).enumerate() {
+        let ids: Vec<u32> = f["token_ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap() as u32)
+            .collect();
+        assert_eq!(
+            s.token_ids, ids,
+            "{lang} #{}: continuation token ids differ from transformers'",
+            f["index_id"]
+        );
+        for (i, (a, b)) in s
+            .token_logprobs
+            .iter()
+            .zip(f["token_logprobs"].as_array().unwrap())
+            .enumerate()
+        {
             let d = (a - b.as_f64().unwrap()).abs();
-            assert!(d < 1e-3, "{lang} #{} token {i}: kakugo {a} vs transformers {b}", f["index_id"]);
+            assert!(
+                d < 1e-3,
+                "{lang} #{} token {i}: kakugo {a} vs transformers {b}",
+                f["index_id"]
+            );
             max_delta = max_delta.max(d);
             sum_delta += d;
             tokens += 1;

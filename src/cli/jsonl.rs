@@ -16,11 +16,7 @@ pub fn read_jsonl<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
         }
         let value = serde_json::from_str(line).map_err(|e| {
             let field = e.to_string();
-            let field = field
-                .split('`')
-                .nth(1)
-                .unwrap_or("request")
-                .to_string();
+            let field = field.split('`').nth(1).unwrap_or("request").to_string();
             Error::parse(path, i + 1, field, e.to_string())
         })?;
         out.push(value);

@@ -7,7 +7,6 @@ pub mod generate;
 pub mod jsonl;
 pub mod loglik;
 
-
 /// kakugo: build and judge small language models for low-resource languages.
 #[derive(Debug, Parser)]
 #[command(name = "kakugo", version, about, long_about = None)]

@@ -61,7 +61,9 @@ pub struct EncodedPair {
 impl CandleModel {
     /// Loads a model from its resolved files onto `device`.
     pub fn load(files: &ModelFiles, device: &Device) -> Result<CandleModel> {
-        let (mut source, cfg, tokenizer, template_src, sha256, tokenizer_sha256) = match &files.weights {
+        let (mut source, cfg, tokenizer, template_src, sha256, tokenizer_sha256) = match &files
+            .weights
+        {
             WeightFiles::Gguf(path) => {
                 let gguf = GgufFile::open(path)?;
                 let cfg = ModelConfig::from_gguf(&gguf)?;
@@ -77,16 +79,33 @@ impl CandleModel {
                     None => gguf.opt_string("tokenizer.chat_template")?,
                 };
                 let sha = sha256_file(path)?;
-                let tok_sha = if tok_sha.is_empty() { sha.clone() } else { tok_sha };
-                (TensorSource::Gguf(gguf), cfg, tokenizer, template, sha, tok_sha)
+                let tok_sha = if tok_sha.is_empty() {
+                    sha.clone()
+                } else {
+                    tok_sha
+                };
+                (
+                    TensorSource::Gguf(gguf),
+                    cfg,
+                    tokenizer,
+                    template,
+                    sha,
+                    tok_sha,
+                )
             }
             WeightFiles::Safetensors(shards) => {
                 let config = files.config.as_ref().ok_or_else(|| {
-                    Error::model(format!("{}: safetensors weights need a config.json", files.spec))
+                    Error::model(format!(
+                        "{}: safetensors weights need a config.json",
+                        files.spec
+                    ))
                 })?;
                 let cfg = ModelConfig::from_hf_config(config)?;
                 let tok_path = files.tokenizer.as_ref().ok_or_else(|| {
-                    Error::model(format!("{}: no tokenizer.json beside the safetensors weights", files.spec))
+                    Error::model(format!(
+                        "{}: no tokenizer.json beside the safetensors weights",
+                        files.spec
+                    ))
                 })?;
                 let tokenizer = Tokenizer::from_file(tok_path, files.tokenizer_config.as_deref())?;
                 let template = match &files.tokenizer_config {
@@ -103,7 +122,14 @@ impl CandleModel {
                     sha256_bytes(shard_hashes.join("\n").as_bytes())
                 };
                 let source = TensorSource::open_safetensors(shards.clone())?;
-                (source, cfg, tokenizer, template, sha, sha256_file(tok_path)?)
+                (
+                    source,
+                    cfg,
+                    tokenizer,
+                    template,
+                    sha,
+                    sha256_file(tok_path)?,
+                )
             }
         };
         if tokenizer.vocab_size() > cfg.vocab_size {
@@ -173,7 +199,9 @@ impl CandleModel {
                 .tokenizer
                 .bos()
                 .or_else(|| self.tokenizer.stop_ids().first().copied())
-                .ok_or_else(|| Error::model("empty context and the tokenizer has neither BOS nor EOS"))?;
+                .ok_or_else(|| {
+                    Error::model("empty context and the tokenizer has neither BOS nor EOS")
+                })?;
             context_ids.push(prefix);
         }
         Ok(EncodedPair {
@@ -218,7 +246,10 @@ impl CandleModel {
             .iter()
             .all(|p| p.context.len() + p.continuation.len() <= window + 1);
         if !fits {
-            return pairs.iter().map(|p| self.score_truncated(p, window)).collect();
+            return pairs
+                .iter()
+                .map(|p| self.score_truncated(p, window))
+                .collect();
         }
         let context = &pairs[0].context;
         let (last, cache) = self.run_context(context)?;
@@ -238,7 +269,10 @@ impl CandleModel {
             None
         } else {
             let mut fork = cache.clone();
-            Some(self.decoder.forward_packed(&tokens, &positions, &seqs, &mut fork)?)
+            Some(
+                self.decoder
+                    .forward_packed(&tokens, &positions, &seqs, &mut fork)?,
+            )
         };
         // Rows that predict each continuation's tokens: the context's last token, then the
         // continuation's own tokens but the last.
@@ -258,7 +292,11 @@ impl CandleModel {
         let mut row = 0;
         for pair in &pairs {
             let m = pair.continuation.len();
-            out.push(score_logit_rows(&logits[row..row + m], &pair.continuation, 0));
+            out.push(score_logit_rows(
+                &logits[row..row + m],
+                &pair.continuation,
+                0,
+            ));
             row += m;
         }
         Ok(out)
@@ -279,7 +317,12 @@ impl CandleModel {
         self.score_rows(&hidden, cont, cut)
     }
 
-    fn score_rows(&self, hidden: &Tensor, targets: &[u32], truncated: usize) -> Result<Loglikelihood> {
+    fn score_rows(
+        &self,
+        hidden: &Tensor,
+        targets: &[u32],
+        truncated: usize,
+    ) -> Result<Loglikelihood> {
         let logits = rows(&self.decoder.logits(hidden)?)?;
         Ok(score_logit_rows(&logits, targets, truncated))
     }
@@ -294,7 +337,7 @@ impl CandleModel {
         let mut ids: Vec<u32> = self.tokenizer.bos_to_add().into_iter().collect();
         // A template that writes BOS itself must not get a second one.
         let body = self.tokenizer.encode(&text)?;
-        if ids.first().is_some() && body.first() == ids.first() {
+        if !ids.is_empty() && body.first() == ids.first() {
             ids.clear();
         }
         ids.extend(body);
@@ -323,9 +366,12 @@ impl CandleModel {
             let logits = rows(&self.decoder.logits(&last)?)?;
             let row = &logits[0];
             let next = match (&req.sampling, rng.as_mut()) {
-                (Sampling::Seeded { temperature, top_p, .. }, Some(r)) => {
-                    sampling::sample(row, *temperature, *top_p, r)
-                }
+                (
+                    Sampling::Seeded {
+                        temperature, top_p, ..
+                    },
+                    Some(r),
+                ) => sampling::sample(row, *temperature, *top_p, r),
                 _ => sampling::argmax(row),
             };
             if self.tokenizer.stop_ids().contains(&next) {
@@ -419,9 +465,16 @@ fn first_stop(text: &str, stops: &[String]) -> Option<usize> {
 }
 
 fn truncate_for_message(s: &str) -> String {
-    let mut out: String = s.chars().rev().take(60).collect::<Vec<_>>().into_iter().rev().collect();
+    let mut out: String = s
+        .chars()
+        .rev()
+        .take(60)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
     if out.len() < s.len() {
-        out.insert_str(0, "…");
+        out.insert(0, '…');
     }
     out
 }

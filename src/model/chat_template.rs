@@ -43,9 +43,12 @@ impl ChatTemplate {
         let mut env = Environment::new();
         minijinja_contrib::add_to_environment(&mut env);
         env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
-        env.add_function("raise_exception", |msg: String| -> std::result::Result<String, JinjaError> {
-            Err(JinjaError::new(ErrorKind::InvalidOperation, msg))
-        });
+        env.add_function(
+            "raise_exception",
+            |msg: String| -> std::result::Result<String, JinjaError> {
+                Err(JinjaError::new(ErrorKind::InvalidOperation, msg))
+            },
+        );
         env.add_template("chat", &self.source)
             .map_err(|e| Error::model(format!("chat template does not parse: {e}")))?;
         let tmpl = env.get_template("chat").expect("just added");
@@ -70,10 +73,11 @@ mod tests {
     #[test]
     fn chatml_fallback_renders_generation_prompt() {
         let t = ChatTemplate::new(None, String::new(), String::new());
-        let out = t
-            .render(&[Message::new("user", "Сәлем!")], true)
-            .unwrap();
-        assert_eq!(out, "<|im_start|>user\nСәлем!<|im_end|>\n<|im_start|>assistant\n");
+        let out = t.render(&[Message::new("user", "Сәлем!")], true).unwrap();
+        assert_eq!(
+            out,
+            "<|im_start|>user\nСәлем!<|im_end|>\n<|im_start|>assistant\n"
+        );
     }
 
     #[test]

@@ -86,7 +86,7 @@ pub struct ModelConfig {
 impl ModelConfig {
     /// Whether layer `index` (0-based) uses the sliding window.
     pub fn is_sliding(&self, index: usize) -> bool {
-        self.sliding_window.is_some() && (index + 1) % self.sliding_window_pattern != 0
+        self.sliding_window.is_some() && !(index + 1).is_multiple_of(self.sliding_window_pattern)
     }
 
     /// Reads the configuration from GGUF metadata (llama.cpp's key names).
@@ -125,7 +125,8 @@ impl ModelConfig {
             _ => 1.0,
         };
         let sliding_window = if gemma {
-            gguf.opt_u64(&key("attention.sliding_window"))?.map(|v| v as usize)
+            gguf.opt_u64(&key("attention.sliding_window"))?
+                .map(|v| v as usize)
         } else {
             None
         };
@@ -231,18 +232,18 @@ impl ModelConfig {
             vocab_size: raw.vocab_size.ok_or_else(|| missing("vocab_size"))?,
             rms_norm_eps: raw.rms_norm_eps.unwrap_or(1e-6),
             rope_theta,
-            rope_theta_local: raw.rope_local_base_freq.unwrap_or(if gemma { 10_000.0 } else { rope_theta }),
+            rope_theta_local: raw.rope_local_base_freq.unwrap_or(if gemma {
+                10_000.0
+            } else {
+                rope_theta
+            }),
             rope_layout: RopeLayout::Halves,
             rope_freq_factors,
             rope_linear_factor,
             sliding_window: if gemma { raw.sliding_window } else { None },
             sliding_window_pattern: if gemma { sliding_window_pattern } else { 1 },
             context_length: raw.max_position_embeddings.unwrap_or(2048),
-            attention_scale: 1.0
-                / raw
-                    .query_pre_attn_scalar
-                    .unwrap_or(head_dim as f64)
-                    .sqrt(),
+            attention_scale: 1.0 / raw.query_pre_attn_scalar.unwrap_or(head_dim as f64).sqrt(),
             scale_embeddings: gemma,
             norm_weight_offset: if gemma { 1.0 } else { 0.0 },
             gelu_gate: gemma,

@@ -17,8 +17,8 @@
 use candle_core::{DType, Device, Tensor};
 
 use super::config::{ModelConfig, RopeLayout};
-use super::kv_cache::KvCache;
 use super::kernels::{matmul_xwt, softmax_rows};
+use super::kv_cache::KvCache;
 use super::weights::{LayerWeights, Weights};
 use crate::{Error, Result};
 
@@ -114,7 +114,11 @@ impl Decoder {
             // transformers multiplies by sqrt(hidden) rounded to the activation dtype (f32).
             x = (x * ((self.cfg.hidden_size as f32).sqrt() as f64))?;
         }
-        let (cos_g, sin_g) = self.rope_tables(&self.inv_freq_global, positions, self.cfg.rope_linear_factor)?;
+        let (cos_g, sin_g) = self.rope_tables(
+            &self.inv_freq_global,
+            positions,
+            self.cfg.rope_linear_factor,
+        )?;
         let (cos_l, sin_l) = self.rope_tables(&self.inv_freq_local, positions, 1.0)?;
         let mask_full = attention_mask(cached, positions, seqs, None);
         let mask_local = match self.cfg.sliding_window {
@@ -131,7 +135,11 @@ impl Decoder {
             x = self.block(i, layer, &x, cos, sin, mask, cache)?;
         }
         cache.advance(n);
-        Ok(rms_norm(&x, &self.weights.final_norm, self.cfg.rms_norm_eps)?)
+        Ok(rms_norm(
+            &x,
+            &self.weights.final_norm,
+            self.cfg.rms_norm_eps,
+        )?)
     }
 
     /// Logits for the given rows of `hidden` (`[rows, vocab]`, f32).
@@ -139,7 +147,12 @@ impl Decoder {
         Ok(linear(hidden, &self.weights.lm_head, None)?)
     }
 
-    fn rope_tables(&self, inv_freq: &[f32], positions: &[usize], linear: f64) -> Result<(Tensor, Tensor)> {
+    fn rope_tables(
+        &self,
+        inv_freq: &[f32],
+        positions: &[usize],
+        linear: f64,
+    ) -> Result<(Tensor, Tensor)> {
         let half = inv_freq.len();
         let n = positions.len();
         let mut cos = Vec::with_capacity(n * half);
@@ -216,7 +229,10 @@ impl Decoder {
         let scale = cfg.attention_scale as f32;
         for (r, row) in scores.chunks_exact_mut(total).enumerate() {
             let query = r % n;
-            for (s, m) in row.iter_mut().zip(&mask[query * total..(query + 1) * total]) {
+            for (s, m) in row
+                .iter_mut()
+                .zip(&mask[query * total..(query + 1) * total])
+            {
                 *s = *s * scale + m;
             }
         }
@@ -273,7 +289,9 @@ fn linear(x: &Tensor, w: &Tensor, b: Option<&Tensor>) -> candle_core::Result<Ten
     }
     let x = x.contiguous()?;
     let mut out = vec![0f32; m * n];
-    with_f32(&x, |xs| with_f32(w, |ws| matmul_xwt(xs, m, ws, n, k, &mut out)))??;
+    with_f32(&x, |xs| {
+        with_f32(w, |ws| matmul_xwt(xs, m, ws, n, k, &mut out))
+    })??;
     let y = Tensor::from_vec(out, (m, n), x.device())?;
     match b {
         Some(b) => y.broadcast_add(b),
@@ -287,7 +305,11 @@ fn rms_norm(x: &Tensor, w: &Tensor, eps: f64) -> candle_core::Result<Tensor> {
 
 /// Runs `f` on the f32 data of a contiguous CPU tensor, without copying it.
 fn with_f32<R>(t: &Tensor, f: impl FnOnce(&[f32]) -> R) -> candle_core::Result<R> {
-    let t = if t.is_contiguous() { t.clone() } else { t.contiguous()? };
+    let t = if t.is_contiguous() {
+        t.clone()
+    } else {
+        t.contiguous()?
+    };
     let (storage, layout) = t.storage_and_layout();
     match &*storage {
         candle_core::Storage::Cpu(cpu) => {
@@ -314,7 +336,12 @@ fn rope(x: &Tensor, cos: &Tensor, sin: &Tensor, layout: RopeLayout) -> candle_co
 /// Cached keys sit at positions `0..cached` and are visible to every query; new key j is
 /// visible to query i when both belong to the same sequence and `positions[j] <= positions[i]`.
 /// With a window, keys with `query_pos - key_pos >= window` are hidden (llama.cpp's rule).
-fn attention_mask(cached: usize, positions: &[usize], seqs: &[u32], window: Option<usize>) -> Vec<f32> {
+fn attention_mask(
+    cached: usize,
+    positions: &[usize],
+    seqs: &[u32],
+    window: Option<usize>,
+) -> Vec<f32> {
     let n = positions.len();
     let total = cached + n;
     let mut data = vec![f32::NEG_INFINITY; n * total];

@@ -31,7 +31,10 @@ impl GgufFile {
         let file_len = file.metadata().map_err(|e| Error::io(path, e))?.len();
         let mut reader = BufReader::new(file);
         let content = Content::read(&mut reader).map_err(|e| {
-            Error::file(path, format!("not a readable GGUF file (corrupt or truncated header): {e}"))
+            Error::file(
+                path,
+                format!("not a readable GGUF file (corrupt or truncated header): {e}"),
+            )
         })?;
         for (name, info) in &content.tensor_infos {
             let elements = info.shape.elem_count();
@@ -74,7 +77,12 @@ impl GgufFile {
 
     /// Names of all tensors, sorted.
     pub fn tensor_names(&self) -> Vec<&str> {
-        let mut names: Vec<&str> = self.content.tensor_infos.keys().map(String::as_str).collect();
+        let mut names: Vec<&str> = self
+            .content
+            .tensor_infos
+            .keys()
+            .map(String::as_str)
+            .collect();
         names.sort_unstable();
         names
     }

@@ -60,7 +60,16 @@ unsafe impl Sync for SendPtr {}
 
 /// Computes `out[:, j0..j1]`.
 #[allow(clippy::too_many_arguments)]
-unsafe fn columns(x: &[f32], m: usize, w: &[f32], k_len: usize, n: usize, j0: usize, j1: usize, out: SendPtr) {
+unsafe fn columns(
+    x: &[f32],
+    m: usize,
+    w: &[f32],
+    k_len: usize,
+    n: usize,
+    j0: usize,
+    j1: usize,
+    out: SendPtr,
+) {
     for i0 in (0..m).step_by(M_BLOCK) {
         let i1 = (i0 + M_BLOCK).min(m);
         let mut j = j0;
@@ -86,7 +95,16 @@ unsafe fn columns(x: &[f32], m: usize, w: &[f32], k_len: usize, n: usize, j0: us
 /// Dot products of `mr` rows of `x` (from row `i`) with `nr` rows of `w` (from row `j`).
 #[allow(clippy::too_many_arguments)]
 #[inline]
-fn dot_tile(x: &[f32], i: usize, mr: usize, w: &[f32], j: usize, nr: usize, k_len: usize, acc: &mut [[f32; 2]; MR]) {
+fn dot_tile(
+    x: &[f32],
+    i: usize,
+    mr: usize,
+    w: &[f32],
+    j: usize,
+    nr: usize,
+    k_len: usize,
+    acc: &mut [[f32; 2]; MR],
+) {
     #[cfg(target_arch = "x86_64")]
     {
         if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
@@ -116,7 +134,16 @@ mod portable {
     use super::*;
 
     #[allow(clippy::too_many_arguments)]
-    pub fn dot_tile(x: &[f32], i: usize, mr: usize, w: &[f32], j: usize, nr: usize, k_len: usize, acc: &mut [[f32; 2]; MR]) {
+    pub fn dot_tile(
+        x: &[f32],
+        i: usize,
+        mr: usize,
+        w: &[f32],
+        j: usize,
+        nr: usize,
+        k_len: usize,
+        acc: &mut [[f32; 2]; MR],
+    ) {
         for r in 0..mr {
             let xr = &x[(i + r) * k_len..(i + r + 1) * k_len];
             for c in 0..nr {
@@ -161,7 +188,16 @@ mod avx2 {
 
     #[allow(clippy::too_many_arguments)]
     #[target_feature(enable = "avx2,fma")]
-    pub unsafe fn dot_tile(x: &[f32], i: usize, mr: usize, w: &[f32], j: usize, nr: usize, k_len: usize, acc: &mut [[f32; 2]; MR]) {
+    pub unsafe fn dot_tile(
+        x: &[f32],
+        i: usize,
+        mr: usize,
+        w: &[f32],
+        j: usize,
+        nr: usize,
+        k_len: usize,
+        acc: &mut [[f32; 2]; MR],
+    ) {
         let xr: [&[f32]; MR] = std::array::from_fn(|r| {
             let row = (i + r.min(mr - 1)) * k_len;
             &x[row..row + k_len]
@@ -213,7 +249,11 @@ mod tests {
 
     fn data(len: usize, seed: u32) -> Vec<f32> {
         (0..len)
-            .map(|i| (((i as u32).wrapping_mul(2654435761).wrapping_add(seed) >> 8) as f32 / 16_777_216.0) - 0.5)
+            .map(|i| {
+                (((i as u32).wrapping_mul(2654435761).wrapping_add(seed) >> 8) as f32
+                    / 16_777_216.0)
+                    - 0.5
+            })
             .collect()
     }
 
@@ -225,7 +265,9 @@ mod tests {
         matmul_xwt(&x, m, &w, n, k, &mut out);
         for i in 0..m {
             for j in 0..n {
-                let exact: f64 = (0..k).map(|t| x[i * k + t] as f64 * w[j * k + t] as f64).sum();
+                let exact: f64 = (0..k)
+                    .map(|t| x[i * k + t] as f64 * w[j * k + t] as f64)
+                    .sum();
                 assert!((out[i * n + j] as f64 - exact).abs() < 1e-5, "{i},{j}");
             }
         }
@@ -250,7 +292,9 @@ mod tests {
         let (m, n, k) = (3, 5, 21);
         let (x, w) = (data(m * k, 5), data(n * k, 6));
         let pad = |v: &[f32], rows: usize| -> Vec<f32> {
-            (0..rows).flat_map(|r| v[r * k..(r + 1) * k].iter().copied().chain([0.0; 11])).collect()
+            (0..rows)
+                .flat_map(|r| v[r * k..(r + 1) * k].iter().copied().chain([0.0; 11]))
+                .collect()
         };
         let (mut a, mut b) = (vec![0f32; m * n], vec![0f32; m * n]);
         matmul_xwt(&x, m, &w, n, k, &mut a);

@@ -27,13 +27,12 @@ pub mod chat_template;
 pub mod config;
 pub mod decoder;
 pub mod gguf;
-pub mod kv_cache;
 pub mod kernels;
+pub mod kv_cache;
 pub mod resolve;
 pub mod sampling;
 pub mod tokenizer;
 pub mod weights;
-
 
 /// One context with the continuations to score after it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

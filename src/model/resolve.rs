@@ -54,7 +54,8 @@ pub const PRESETS: &[Preset] = &[
         gguf: "SmolLM2-135M-Instruct.Q4_1.gguf",
         tokenizer: None,
         tokenizer_config: None,
-        description: "SmolLM2-135M-Instruct, Q4_1 GGUF (llama architecture, tokenizer from GGUF metadata)",
+        description:
+            "SmolLM2-135M-Instruct, Q4_1 GGUF (llama architecture, tokenizer from GGUF metadata)",
     },
     Preset {
         name: "gemma3-270m",
@@ -83,7 +84,10 @@ pub fn resolve(spec: &str) -> Result<ModelFiles> {
         let gguf = dir.join(preset.gguf);
         if !gguf.exists() {
             return Err(Error::usage_hint(
-                format!("preset model `{spec}` is not downloaded ({} is missing)", gguf.display()),
+                format!(
+                    "preset model `{spec}` is not downloaded ({} is missing)",
+                    gguf.display()
+                ),
                 "run scripts/fetch-models.sh",
             ));
         }
@@ -112,13 +116,20 @@ pub fn resolve(spec: &str) -> Result<ModelFiles> {
 
 fn resolve_gguf_file(spec: &str, path: &Path) -> Result<ModelFiles> {
     if path.extension().and_then(|e| e.to_str()) != Some("gguf") {
-        return Err(Error::file(path, "expected a .gguf file or a model directory"));
+        return Err(Error::file(
+            path,
+            "expected a .gguf file or a model directory",
+        ));
     }
     let dir = path.parent().unwrap_or(Path::new("."));
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("model");
-    let beside = [dir.join(format!("{stem}.tokenizer.json")), dir.join("tokenizer.json")];
+    let beside = [
+        dir.join(format!("{stem}.tokenizer.json")),
+        dir.join("tokenizer.json"),
+    ];
     let tokenizer = beside.into_iter().find(|p| p.is_file());
-    let tokenizer_config = Some(dir.join("tokenizer_config.json")).filter(|p| p.is_file() && tokenizer.is_some());
+    let tokenizer_config =
+        Some(dir.join("tokenizer_config.json")).filter(|p| p.is_file() && tokenizer.is_some());
     Ok(ModelFiles {
         name: stem.to_string(),
         spec: spec.to_string(),
@@ -166,12 +177,18 @@ fn resolve_dir(spec: &str, dir: &Path) -> Result<ModelFiles> {
 
 /// The weight files of a Hugging Face checkpoint: `model.safetensors`, or the shards listed in
 /// `model.safetensors.index.json` (sorted, deduplicated). `get` returns a file's local path.
-fn safetensors_files(origin: &Path, mut get: impl FnMut(&str) -> Option<PathBuf>) -> Result<Vec<PathBuf>> {
+fn safetensors_files(
+    origin: &Path,
+    mut get: impl FnMut(&str) -> Option<PathBuf>,
+) -> Result<Vec<PathBuf>> {
     if let Some(single) = get("model.safetensors") {
         return Ok(vec![single]);
     }
     let index = get("model.safetensors.index.json").ok_or_else(|| {
-        Error::file(origin, "neither model.safetensors nor model.safetensors.index.json found")
+        Error::file(
+            origin,
+            "neither model.safetensors nor model.safetensors.index.json found",
+        )
     })?;
     let text = std::fs::read_to_string(&index).map_err(|e| Error::io(&index, e))?;
     let json: serde_json::Value = serde_json::from_str(&text)
@@ -197,7 +214,9 @@ pub fn hf_cache_dir() -> PathBuf {
     if let Some(p) = std::env::var_os("HF_HOME") {
         return PathBuf::from(p).join("hub");
     }
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."));
     home.join(".cache/huggingface/hub")
 }
 

@@ -85,7 +85,9 @@ mod tests {
         let logits: Vec<f32> = (0..50).map(|i| (i as f32 * 0.37).sin()).collect();
         let draw = |seed| {
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            (0..20).map(|_| sample(&logits, 0.8, 0.9, &mut rng)).collect::<Vec<_>>()
+            (0..20)
+                .map(|_| sample(&logits, 0.8, 0.9, &mut rng))
+                .collect::<Vec<_>>()
         };
         assert_eq!(draw(3), draw(3));
         assert_ne!(draw(3), draw(4));

@@ -63,7 +63,9 @@ impl Tokenizer {
         };
         let token_of = |field: &str| -> Option<u32> {
             let v = cfg.get(field)?;
-            let s = v.as_str().or_else(|| v.get("content").and_then(|c| c.as_str()))?;
+            let s = v
+                .as_str()
+                .or_else(|| v.get("content").and_then(|c| c.as_str()))?;
             inner.token_to_id(s)
         };
         let bos = token_of("bos_token")
@@ -174,9 +176,15 @@ impl Tokenizer {
             .filter(|(_, &t)| t == 4)
             .map(|(s, _)| AddedToken::from(s.clone(), false))
             .collect();
-        inner.add_special_tokens(special).map_err(|e| Error::file(path, format!("adding control tokens: {e}")))?;
-        inner.add_tokens(user).map_err(|e| Error::file(path, format!("adding user-defined tokens: {e}")))?;
-        let bos = gguf.opt_u64("tokenizer.ggml.bos_token_id")?.map(|v| v as u32);
+        inner
+            .add_special_tokens(special)
+            .map_err(|e| Error::file(path, format!("adding control tokens: {e}")))?;
+        inner
+            .add_tokens(user)
+            .map_err(|e| Error::file(path, format!("adding user-defined tokens: {e}")))?;
+        let bos = gguf
+            .opt_u64("tokenizer.ggml.bos_token_id")?
+            .map(|v| v as u32);
         let add_bos = gguf
             .opt_bool("tokenizer.ggml.add_bos_token")?
             .unwrap_or(model == "llama");
@@ -272,14 +280,25 @@ fn build_sentencepiece_bpe(
         for b in bounds {
             let (l, r) = piece.split_at(b);
             if vocab.contains_key(l) && vocab.contains_key(r) {
-                merges.push((scores.get(id).copied().unwrap_or(0.0), id as u32, l.into(), r.into()));
+                merges.push((
+                    scores.get(id).copied().unwrap_or(0.0),
+                    id as u32,
+                    l.into(),
+                    r.into(),
+                ));
             }
         }
     }
     merges.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     let merges: Vec<(String, String)> = merges.into_iter().map(|(_, _, l, r)| (l, r)).collect();
-    let unk = tokens.iter().position(|t| t == "<unk>").map(|_| "<unk>".to_string());
-    let mut builder = BPE::builder().vocab_and_merges(vocab, merges).byte_fallback(true).fuse_unk(true);
+    let unk = tokens
+        .iter()
+        .position(|t| t == "<unk>")
+        .map(|_| "<unk>".to_string());
+    let mut builder = BPE::builder()
+        .vocab_and_merges(vocab, merges)
+        .byte_fallback(true)
+        .fuse_unk(true);
     if let Some(u) = unk {
         builder = builder.unk_token(u);
     }
@@ -287,11 +306,16 @@ fn build_sentencepiece_bpe(
     let mut tok = tokenizers::Tokenizer::new(bpe);
     let replace = Replace::new(" ", "▁").map_err(|e| e.to_string())?;
     let normalizer: NormalizerWrapper = if add_space_prefix {
-        tokenizers::normalizers::Sequence::new(vec![Prepend::new("▁".into()).into(), replace.into()]).into()
+        tokenizers::normalizers::Sequence::new(vec![
+            Prepend::new("▁".into()).into(),
+            replace.into(),
+        ])
+        .into()
     } else {
         replace.into()
     };
-    tok.with_normalizer(Some(normalizer)).map_err(|e| e.to_string())?;
+    tok.with_normalizer(Some(normalizer))
+        .map_err(|e| e.to_string())?;
     tok.with_decoder(Some(DecoderSequence::new(vec![
         Replace::new("▁", " ").map_err(|e| e.to_string())?.into(),
         ByteFallback::new().into(),

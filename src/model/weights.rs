@@ -67,12 +67,24 @@ const LAYER_SLOTS: &[(&str, &str, &str)] = &[
     ("bv", "attn_v.bias", "self_attn.v_proj.bias"),
     ("q_norm", "attn_q_norm.weight", "self_attn.q_norm.weight"),
     ("k_norm", "attn_k_norm.weight", "self_attn.k_norm.weight"),
-    ("post_attn_norm", "post_attention_norm.weight", "post_attention_layernorm.weight"),
-    ("ffn_norm", "ffn_norm.weight", "pre_feedforward_layernorm.weight"),
+    (
+        "post_attn_norm",
+        "post_attention_norm.weight",
+        "post_attention_layernorm.weight",
+    ),
+    (
+        "ffn_norm",
+        "ffn_norm.weight",
+        "pre_feedforward_layernorm.weight",
+    ),
     ("w_gate", "ffn_gate.weight", "mlp.gate_proj.weight"),
     ("w_up", "ffn_up.weight", "mlp.up_proj.weight"),
     ("w_down", "ffn_down.weight", "mlp.down_proj.weight"),
-    ("post_ffn_norm", "post_ffw_norm.weight", "post_feedforward_layernorm.weight"),
+    (
+        "post_ffn_norm",
+        "post_ffw_norm.weight",
+        "post_feedforward_layernorm.weight",
+    ),
 ];
 
 impl TensorSource {
@@ -82,7 +94,10 @@ impl TensorSource {
         // every mmap-based loader (transformers, candle).
         let tensors = unsafe { MmapedSafetensors::multi(&files) }.map_err(|e| {
             Error::file(
-                files.first().map(PathBuf::as_path).unwrap_or(Path::new("?")),
+                files
+                    .first()
+                    .map(PathBuf::as_path)
+                    .unwrap_or(Path::new("?")),
                 format!("not a readable safetensors checkpoint (corrupt or truncated): {e}"),
             )
         })?;
@@ -111,9 +126,9 @@ impl TensorSource {
         match self {
             TensorSource::Gguf(g) => g.tensor_f32(name, device),
             TensorSource::Safetensors { tensors, files } => {
-                let t = tensors.load(name, device).map_err(|e| {
-                    Error::file(&files[0], format!("reading tensor `{name}`: {e}"))
-                })?;
+                let t = tensors
+                    .load(name, device)
+                    .map_err(|e| Error::file(&files[0], format!("reading tensor `{name}`: {e}")))?;
                 Ok(t.to_dtype(DType::F32)?)
             }
         }
@@ -155,7 +170,10 @@ impl TensorSource {
 fn hf_prefix(tensors: &MmapedSafetensors) -> &'static str {
     if tensors.get("model.embed_tokens.weight").is_ok() {
         "model."
-    } else if tensors.get("language_model.model.embed_tokens.weight").is_ok() {
+    } else if tensors
+        .get("language_model.model.embed_tokens.weight")
+        .is_ok()
+    {
         "language_model.model."
     } else {
         "model."
@@ -181,16 +199,27 @@ impl Weights {
             Ok(t)
         };
         let h = cfg.hidden_size;
-        let (q_out, kv_out) = (cfg.num_heads * cfg.head_dim, cfg.num_kv_heads * cfg.head_dim);
-        let embed = required(source, None, "token_embd.weight", "embed_tokens.weight", &[cfg.vocab_size, h])?;
+        let (q_out, kv_out) = (
+            cfg.num_heads * cfg.head_dim,
+            cfg.num_kv_heads * cfg.head_dim,
+        );
+        let embed = required(
+            source,
+            None,
+            "token_embd.weight",
+            "embed_tokens.weight",
+            &[cfg.vocab_size, h],
+        )?;
         let offset = cfg.norm_weight_offset;
-        let norm = |t: Tensor| -> Result<Tensor> {
-            Ok(if offset != 0.0 { (t + offset)? } else { t })
-        };
+        let norm =
+            |t: Tensor| -> Result<Tensor> { Ok(if offset != 0.0 { (t + offset)? } else { t }) };
         let mut layers = Vec::with_capacity(cfg.num_layers);
         for i in 0..cfg.num_layers {
             let mut get = |slot: &str, shape: &[usize]| -> Result<Option<Tensor>> {
-                let (_, g, f) = LAYER_SLOTS.iter().find(|s| s.0 == slot).expect("known slot");
+                let (_, g, f) = LAYER_SLOTS
+                    .iter()
+                    .find(|s| s.0 == slot)
+                    .expect("known slot");
                 // Llama's pre-MLP norm is `post_attention_layernorm` in HF naming.
                 let f = if slot == "ffn_norm" && cfg.architecture == Architecture::Llama {
                     "post_attention_layernorm.weight"
@@ -204,7 +233,9 @@ impl Weights {
                 required(source, Some(i), g, f, shape).map(Some)
             };
             let need = |t: Option<Tensor>, slot: &str| {
-                t.ok_or_else(|| Error::model(format!("{what}: layer {i}: weight `{slot}` is missing")))
+                t.ok_or_else(|| {
+                    Error::model(format!("{what}: layer {i}: weight `{slot}` is missing"))
+                })
             };
             let hd = cfg.head_dim;
             let f = cfg.intermediate_size;
@@ -235,13 +266,27 @@ impl Weights {
                 },
             });
             if cfg.qk_norm && (layers[i].q_norm.is_none() || layers[i].k_norm.is_none()) {
-                return Err(Error::model(format!("{what}: layer {i}: q/k norm weights are missing")));
+                return Err(Error::model(format!(
+                    "{what}: layer {i}: q/k norm weights are missing"
+                )));
             }
         }
-        let final_norm = norm(required(source, None, "output_norm.weight", "norm.weight", &[h])?)?;
+        let final_norm = norm(required(
+            source,
+            None,
+            "output_norm.weight",
+            "norm.weight",
+            &[h],
+        )?)?;
         let head_name = source.names(None, "output.weight", "lm_head.weight");
         let lm_head = if source.has(&head_name) {
-            required(source, None, "output.weight", "lm_head.weight", &[cfg.vocab_size, h])?
+            required(
+                source,
+                None,
+                "output.weight",
+                "lm_head.weight",
+                &[cfg.vocab_size, h],
+            )?
         } else {
             embed.clone()
         };

@@ -31,7 +31,8 @@ impl ResponseCache {
         }
         let err = |e: rusqlite::Error| Error::file(path, format!("response cache: {e}"));
         let conn = Connection::open(path).map_err(err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(30)).map_err(err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(err)?;
         conn.execute_batch(
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;
              CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
@@ -53,7 +54,11 @@ impl ResponseCache {
     pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
         let value: Option<String> = self
             .conn
-            .query_row("SELECT value FROM responses WHERE key = ?1", params![key], |r| r.get(0))
+            .query_row(
+                "SELECT value FROM responses WHERE key = ?1",
+                params![key],
+                |r| r.get(0),
+            )
             .optional()
             .map_err(|e| Error::file(&self.path, format!("response cache: {e}")))?;
         match value {

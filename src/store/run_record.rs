@@ -116,9 +116,8 @@ impl RunRecord {
     /// Reads a record, naming the file on any error.
     pub fn read(path: &Path) -> Result<RunRecord> {
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        let record: RunRecord = serde_json::from_slice(&bytes).map_err(|e| {
-            Error::parse(path, e.line(), "run record", e.to_string())
-        })?;
+        let record: RunRecord = serde_json::from_slice(&bytes)
+            .map_err(|e| Error::parse(path, e.line(), "run record", e.to_string()))?;
         if record.schema != RECORD_SCHEMA {
             return Err(Error::file(
                 path,

@@ -9,7 +9,11 @@ pub fn data_dir() -> PathBuf {
     let dir = std::env::var_os("KAKUGO_DATA")
         .map(PathBuf::from)
         .expect("KAKUGO_DATA is not set: point it at the shared data directory (../shared/data)");
-    assert!(dir.is_dir(), "KAKUGO_DATA={} is not a directory", dir.display());
+    assert!(
+        dir.is_dir(),
+        "KAKUGO_DATA={} is not a directory",
+        dir.display()
+    );
     dir
 }
 
@@ -18,14 +22,22 @@ pub fn reference_dir() -> PathBuf {
     let dir = std::env::var_os("KAKUGO_REFERENCE")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/reference"));
-    assert!(dir.is_dir(), "reference directory {} is missing (set KAKUGO_REFERENCE)", dir.display());
+    assert!(
+        dir.is_dir(),
+        "reference directory {} is missing (set KAKUGO_REFERENCE)",
+        dir.display()
+    );
     dir
 }
 
 /// Path of a fetched model file; panics with the fix when it is missing.
 pub fn model_file(name: &str) -> PathBuf {
     let path = kakugo::model::resolve::models_dir().join(name);
-    assert!(path.is_file(), "{} is missing: run scripts/fetch-models.sh", path.display());
+    assert!(
+        path.is_file(),
+        "{} is missing: run scripts/fetch-models.sh",
+        path.display()
+    );
     path
 }
 
