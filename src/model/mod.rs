@@ -26,6 +26,7 @@ pub mod candle_backend;
 pub mod chat_template;
 pub mod config;
 pub mod decoder;
+pub mod export;
 pub mod gguf;
 pub mod kernels;
 pub mod kv_cache;

@@ -250,6 +250,13 @@ impl Tokenizer {
         self.inner.get_vocab_size(false)
     }
 
+    /// Writes the tokenizer as a `tokenizer.json`.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        self.inner
+            .save(path, false)
+            .map_err(|e| Error::file(path, format!("writing tokenizer.json: {e}")))
+    }
+
     pub fn token_to_id(&self, token: &str) -> Option<u32> {
         self.inner.token_to_id(token)
     }
