@@ -18,13 +18,22 @@ fn groups() -> Vec<ChoiceGroup> {
     (0..6)
         .map(|i| ChoiceGroup {
             context: format!("English: {}\nKazakh:", &eng[i][2]),
-            continuations: vec![format!(" {}", &rows[i][2]), format!(" {}", &rows[i + 10][2])],
+            continuations: vec![
+                format!(" {}", &rows[i][2]),
+                format!(" {}", &rows[i + 10][2]),
+            ],
         })
         .collect()
 }
 
 fn scores(model: &mut dyn LanguageModel) -> Vec<f64> {
-    model.loglikelihood(&groups()).unwrap().into_iter().flatten().map(|s| s.logprob).collect()
+    model
+        .loglikelihood(&groups())
+        .unwrap()
+        .into_iter()
+        .flatten()
+        .map(|s| s.logprob)
+        .collect()
 }
 
 fn roundtrip(preset: &str, bf16_tolerance: f64) {
@@ -40,20 +49,33 @@ fn roundtrip(preset: &str, bf16_tolerance: f64) {
     assert_eq!(from_dir.info().dtype, "f32 (computed in f32)");
     let got = scores(from_dir.as_mut());
     for (a, b) in got.iter().zip(&reference) {
-        assert!((a - b).abs() < 1e-3, "{preset} f32 safetensors {a} vs GGUF {b}");
+        assert!(
+            (a - b).abs() < 1e-3,
+            "{preset} f32 safetensors {a} vs GGUF {b}"
+        );
     }
 
     // The same checkpoint in bf16, reached through a hub-cache layout as hf:kakugo/test@main.
     let cache = dir.path().join("hub");
-    let snapshot = cache.join("models--kakugo--test/snapshots/0123456789abcdef0123456789abcdef01234567");
+    let snapshot =
+        cache.join("models--kakugo--test/snapshots/0123456789abcdef0123456789abcdef01234567");
     write_hf_checkpoint(&base, &snapshot, DType::BF16).unwrap();
     std::fs::create_dir_all(cache.join("models--kakugo--test/refs")).unwrap();
-    std::fs::write(cache.join("models--kakugo--test/refs/main"), "0123456789abcdef0123456789abcdef01234567").unwrap();
+    std::fs::write(
+        cache.join("models--kakugo--test/refs/main"),
+        "0123456789abcdef0123456789abcdef01234567",
+    )
+    .unwrap();
     let files = resolve_hf("hf:kakugo/test", "kakugo/test", &cache).unwrap();
     let mut hub = CandleModel::load(&files, &Device::Cpu).unwrap();
     assert_eq!(hub.info().dtype, "bf16 (computed in f32)");
     let got = scores(&mut hub);
-    let mean: f64 = got.iter().zip(&reference).map(|(a, b)| (a - b).abs() / (b.abs().max(1.0))).sum::<f64>() / got.len() as f64;
+    let mean: f64 = got
+        .iter()
+        .zip(&reference)
+        .map(|(a, b)| (a - b).abs() / (b.abs().max(1.0)))
+        .sum::<f64>()
+        / got.len() as f64;
     eprintln!("{preset}: bf16 mean relative |Δ| of summed log-probs {mean:.2e}");
     assert!(mean < bf16_tolerance, "{preset}: bf16 drifted {mean}");
 }

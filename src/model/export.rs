@@ -25,7 +25,11 @@ pub fn write_hf_checkpoint(model: &CandleModel, dir: &Path, dtype: DType) -> Res
     let gemma = cfg.architecture == Architecture::Gemma3;
     // Hugging Face Gemma applies norms as (1 + w).
     let norm = |t: &Tensor| -> Result<Tensor> {
-        Ok(if gemma && cfg.norm_weight_offset == 0.0 { (t - 1.0)? } else { t.clone() })
+        Ok(if gemma && cfg.norm_weight_offset == 0.0 {
+            (t - 1.0)?
+        } else {
+            t.clone()
+        })
     };
     let unpermute = |t: &Tensor, heads: usize| -> Result<Tensor> {
         if cfg.rope_layout != RopeLayout::Interleaved {
@@ -52,8 +56,14 @@ pub fn write_hf_checkpoint(model: &CandleModel, dir: &Path, dtype: DType) -> Res
     for (i, l) in w.layers.iter().enumerate() {
         let p = |s: &str| format!("model.layers.{i}.{s}");
         put(p("input_layernorm.weight"), norm(&l.attn_norm)?)?;
-        put(p("self_attn.q_proj.weight"), unpermute(&l.wq, cfg.num_heads)?)?;
-        put(p("self_attn.k_proj.weight"), unpermute(&l.wk, cfg.num_kv_heads)?)?;
+        put(
+            p("self_attn.q_proj.weight"),
+            unpermute(&l.wq, cfg.num_heads)?,
+        )?;
+        put(
+            p("self_attn.k_proj.weight"),
+            unpermute(&l.wk, cfg.num_kv_heads)?,
+        )?;
         put(p("self_attn.v_proj.weight"), l.wv.clone())?;
         put(p("self_attn.o_proj.weight"), l.wo.clone())?;
         for (name, b) in [("q_proj", &l.bq), ("k_proj", &l.bk), ("v_proj", &l.bv)] {
@@ -69,9 +79,15 @@ pub fn write_hf_checkpoint(model: &CandleModel, dir: &Path, dtype: DType) -> Res
         put(p("mlp.up_proj.weight"), l.w_up.clone())?;
         put(p("mlp.down_proj.weight"), l.w_down.clone())?;
         if gemma {
-            put(p("post_attention_layernorm.weight"), norm(l.post_attn_norm.as_ref().expect("gemma"))?)?;
+            put(
+                p("post_attention_layernorm.weight"),
+                norm(l.post_attn_norm.as_ref().expect("gemma"))?,
+            )?;
             put(p("pre_feedforward_layernorm.weight"), norm(&l.ffn_norm)?)?;
-            put(p("post_feedforward_layernorm.weight"), norm(l.post_ffn_norm.as_ref().expect("gemma"))?)?;
+            put(
+                p("post_feedforward_layernorm.weight"),
+                norm(l.post_ffn_norm.as_ref().expect("gemma"))?,
+            )?;
         } else {
             put(p("post_attention_layernorm.weight"), norm(&l.ffn_norm)?)?;
         }
@@ -80,7 +96,11 @@ pub fn write_hf_checkpoint(model: &CandleModel, dir: &Path, dtype: DType) -> Res
     candle_core::safetensors::save(&tensors, &weights_path)
         .map_err(|e| Error::file(&weights_path, format!("writing safetensors: {e}")))?;
 
-    let dtype_name = if dtype == DType::BF16 { "bfloat16" } else { "float32" };
+    let dtype_name = if dtype == DType::BF16 {
+        "bfloat16"
+    } else {
+        "float32"
+    };
     let mut config = json!({
         "architectures": [if gemma { "Gemma3ForCausalLM" } else { "LlamaForCausalLM" }],
         "model_type": if gemma { "gemma3_text" } else { "llama" },
@@ -109,7 +129,10 @@ pub fn write_hf_checkpoint(model: &CandleModel, dir: &Path, dtype: DType) -> Res
                 .map(|i| if cfg.is_sliding(i) { "sliding_attention" } else { "full_attention" })
                 .collect::<Vec<_>>(),
         });
-        config.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        config
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
     } else {
         config["hidden_act"] = json!("silu");
     }
