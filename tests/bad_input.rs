@@ -8,7 +8,7 @@ use candle_core::{DType, Device};
 use kakugo::model::candle_backend::CandleModel;
 use kakugo::model::export::write_hf_checkpoint;
 use kakugo::model::resolve::resolve;
-use kakugo::model::{ChoiceGroup, LanguageModel};
+use kakugo::model::ChoiceGroup;
 
 fn load_err(spec: &str) -> String {
     match kakugo::model::load(spec) {
