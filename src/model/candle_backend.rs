@@ -363,7 +363,7 @@ impl CandleModel {
         let mut finish = FinishReason::Length;
         let mut text = String::new();
         while generated.len() < req.max_new_tokens && cache.len() < window {
-            let logits = rows(&self.decoder.logits(&last)?)?;
+            let logits = rows(&self.decoder.logits_fast(&last)?)?;
             let row = &logits[0];
             let next = match (&req.sampling, rng.as_mut()) {
                 (
@@ -389,8 +389,7 @@ impl CandleModel {
             if generated.len() == req.max_new_tokens {
                 break;
             }
-            let h = self.decoder.forward(&[next], &mut cache)?;
-            last = h;
+            last = self.decoder.forward_fast(&[next], &mut cache)?;
         }
         if finish == FinishReason::EndOfSequence {
             text = self.tokenizer.decode(&generated[..generated.len() - 1])?;

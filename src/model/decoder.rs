@@ -17,13 +17,15 @@
 use candle_core::{DType, Device, Tensor};
 
 use super::config::{ModelConfig, RopeLayout};
-use super::kernels::{matmul_xwt, softmax_rows};
+use super::kernels::{matmul_xwt, softmax_rows, Int8Matrix};
 use super::kv_cache::KvCache;
 use super::weights::{LayerWeights, Weights};
 use crate::{Error, Result};
 
 pub struct Decoder {
     cfg: ModelConfig,
+    /// 8-bit copies of the matrices for generation, built on first use.
+    int8: std::sync::OnceLock<Int8Weights>,
     weights: Weights,
     device: Device,
     inv_freq_global: Vec<f32>,
@@ -46,6 +48,7 @@ impl Decoder {
         let inv_freq_global = inv_freq(cfg.rope_theta, &cfg.rope_freq_factors);
         let inv_freq_local = inv_freq(cfg.rope_theta_local, &[]);
         Decoder {
+            int8: std::sync::OnceLock::new(),
             cfg,
             weights,
             device,
@@ -90,6 +93,68 @@ impl Decoder {
         seqs: &[u32],
         cache: &mut KvCache,
     ) -> Result<Tensor> {
+        self.run(tokens, positions, seqs, cache, Precision::Exact)
+    }
+
+    /// One generation step with 8-bit weights (see [`Int8Matrix`]): ~3–4× faster than the
+    /// f32 path, at the cost of quantisation noise. Never used for scoring.
+    pub fn forward_fast(&self, tokens: &[u32], cache: &mut KvCache) -> Result<Tensor> {
+        let offset = cache.len();
+        let positions: Vec<usize> = (offset..offset + tokens.len()).collect();
+        let seqs = vec![0u32; tokens.len()];
+        self.run(tokens, &positions, &seqs, cache, Precision::Int8)
+    }
+
+    /// Logits from 8-bit LM-head weights, for generation.
+    pub fn logits_fast(&self, hidden: &Tensor) -> Result<Tensor> {
+        let q = self.int8_weights()?;
+        Ok(linear_int8(hidden, &q.lm_head, None)?)
+    }
+
+    fn int8_weights(&self) -> Result<&Int8Weights> {
+        if let Some(w) = self.int8.get() {
+            return Ok(w);
+        }
+        let quant = |t: &Tensor| -> Result<Int8Matrix> {
+            let (r, c) = t.dims2()?;
+            with_f32(t, |d| Int8Matrix::quantize(d, r, c))?
+                .ok_or_else(|| Error::model(format!("cannot quantise a [{r}, {c}] matrix to 8 bits (columns must be a multiple of 32)")))
+        };
+        let layers = self
+            .weights
+            .layers
+            .iter()
+            .map(|l| {
+                Ok([
+                    quant(&l.wq)?,
+                    quant(&l.wk)?,
+                    quant(&l.wv)?,
+                    quant(&l.wo)?,
+                    quant(&l.w_gate)?,
+                    quant(&l.w_up)?,
+                    quant(&l.w_down)?,
+                ])
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let built = Int8Weights {
+            layers,
+            lm_head: quant(&self.weights.lm_head)?,
+        };
+        Ok(self.int8.get_or_init(|| built))
+    }
+
+    fn run(
+        &self,
+        tokens: &[u32],
+        positions: &[usize],
+        seqs: &[u32],
+        cache: &mut KvCache,
+        precision: Precision,
+    ) -> Result<Tensor> {
+        let int8 = match precision {
+            Precision::Int8 => Some(self.int8_weights()?),
+            Precision::Exact => None,
+        };
         if tokens.is_empty() {
             return Err(Error::model("forward called with no tokens"));
         }
@@ -132,7 +197,8 @@ impl Decoder {
             } else {
                 (&cos_g, &sin_g, &mask_full)
             };
-            x = self.block(i, layer, &x, cos, sin, mask, cache)?;
+            let q = int8.map(|w| &w.layers[i]);
+            x = self.block(i, layer, q, &x, cos, sin, mask, cache)?;
         }
         cache.advance(n);
         Ok(rms_norm(
@@ -177,6 +243,7 @@ impl Decoder {
         &self,
         index: usize,
         w: &LayerWeights,
+        q8: Option<&[Int8Matrix; 7]>,
         x: &Tensor,
         cos: &Tensor,
         sin: &Tensor,
@@ -188,10 +255,14 @@ impl Decoder {
         let (n, _) = x.dims2()?;
         let (nh, nkv, hd) = (cfg.num_heads, cfg.num_kv_heads, cfg.head_dim);
 
+        let lin = |x: &Tensor, slot: usize, w: &Tensor, b: Option<&Tensor>| match q8 {
+            Some(q) => linear_int8(x, &q[slot], b),
+            None => linear(x, w, b),
+        };
         let h = rms_norm(x, &w.attn_norm, eps)?;
-        let q = linear(&h, &w.wq, w.bq.as_ref())?;
-        let k = linear(&h, &w.wk, w.bk.as_ref())?;
-        let v = linear(&h, &w.wv, w.bv.as_ref())?;
+        let q = lin(&h, 0, &w.wq, w.bq.as_ref())?;
+        let k = lin(&h, 1, &w.wk, w.bk.as_ref())?;
+        let v = lin(&h, 2, &w.wv, w.bv.as_ref())?;
         // [n, heads*hd] -> [heads, n, hd]
         let mut q = q.reshape((n, nh, hd))?.transpose(0, 1)?.contiguous()?;
         let mut k = k.reshape((n, nkv, hd))?.transpose(0, 1)?.contiguous()?;
@@ -258,21 +329,21 @@ impl Decoder {
         let attn = Tensor::from_vec(attn, (nh, n, hd), &self.device)?
             .transpose(0, 1)?
             .reshape((n, nh * hd))?;
-        let mut out = linear(&attn, &w.wo, None)?;
+        let mut out = lin(&attn, 3, &w.wo, None)?;
         if let Some(pn) = &w.post_attn_norm {
             out = rms_norm(&out, pn, eps)?;
         }
         let x = (x + out)?;
 
         let h = rms_norm(&x, &w.ffn_norm, eps)?;
-        let gate = linear(&h, &w.w_gate, None)?;
-        let up = linear(&h, &w.w_up, None)?;
+        let gate = lin(&h, 4, &w.w_gate, None)?;
+        let up = lin(&h, 5, &w.w_up, None)?;
         let act = if cfg.gelu_gate {
             gate.gelu()?
         } else {
             candle_nn::ops::silu(&gate)?
         };
-        let mut out = linear(&(act * up)?, &w.w_down, None)?;
+        let mut out = lin(&(act * up)?, 6, &w.w_down, None)?;
         if let Some(pn) = &w.post_ffn_norm {
             out = rms_norm(&out, pn, eps)?;
         }
@@ -301,6 +372,38 @@ fn linear(x: &Tensor, w: &Tensor, b: Option<&Tensor>) -> candle_core::Result<Ten
 
 fn rms_norm(x: &Tensor, w: &Tensor, eps: f64) -> candle_core::Result<Tensor> {
     candle_nn::ops::rms_norm(&x.contiguous()?, w, eps as f32)
+}
+
+/// `x @ w^T + b` with 8-bit weights.
+fn linear_int8(x: &Tensor, w: &Int8Matrix, b: Option<&Tensor>) -> candle_core::Result<Tensor> {
+    let (m, k) = x.dims2()?;
+    if k != w.cols() {
+        candle_core::bail!(
+            "linear: input has {k} features, weight expects {}",
+            w.cols()
+        );
+    }
+    let mut out = vec![0f32; m * w.rows()];
+    with_f32(x, |xs| w.matmul_xwt(xs, m, &mut out))?;
+    let y = Tensor::from_vec(out, (m, w.rows()), x.device())?;
+    match b {
+        Some(b) => y.broadcast_add(b),
+        None => Ok(y),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Precision {
+    /// f32 weights, batch-invariant kernels: scoring.
+    Exact,
+    /// 8-bit weights: generation.
+    Int8,
+}
+
+/// 8-bit matrices per layer (q, k, v, o, gate, up, down) and the LM head.
+struct Int8Weights {
+    layers: Vec<[Int8Matrix; 7]>,
+    lm_head: Int8Matrix,
 }
 
 /// Runs `f` on the f32 data of a contiguous CPU tensor, without copying it.
