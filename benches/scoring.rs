@@ -16,7 +16,9 @@ use kakugo::model::{resolve, ChoiceGroup, LanguageModel};
 
 fn kernels(c: &mut Criterion) {
     let (n, k) = (1536, 576);
-    let w: Vec<f32> = (0..n * k).map(|i| ((i % 97) as f32 - 48.0) / 97.0).collect();
+    let w: Vec<f32> = (0..n * k)
+        .map(|i| ((i % 97) as f32 - 48.0) / 97.0)
+        .collect();
     for m in [1usize, 32] {
         let x: Vec<f32> = (0..m * k).map(|i| ((i % 13) as f32 - 6.0) / 13.0).collect();
         let mut out = vec![0f32; m * n];
@@ -27,7 +29,8 @@ fn kernels(c: &mut Criterion) {
 }
 
 fn scoring(c: &mut Criterion) {
-    let mut model = CandleModel::load(&resolve::resolve("smollm2-135m").unwrap(), &Device::Cpu).unwrap();
+    let mut model =
+        CandleModel::load(&resolve::resolve("smollm2-135m").unwrap(), &Device::Cpu).unwrap();
     let text = "The quick brown fox jumps over the lazy dog while the villagers watch. ".repeat(60);
     let ids = model.tokenizer().encode(&text).unwrap();
     let layers = model.decoder().config().num_layers;
@@ -45,20 +48,36 @@ fn scoring(c: &mut Criterion) {
         b.iter(|| {
             let mut cache = KvCache::new(layers);
             let h = model.decoder().forward(&ids[..300], &mut cache).unwrap();
-            model.decoder().logits(&h.narrow(0, 299, 1).unwrap()).unwrap()
+            model
+                .decoder()
+                .logits(&h.narrow(0, 299, 1).unwrap())
+                .unwrap()
         })
     });
     let mc = ChoiceGroup {
         context: format!("{context}\nAnswer:"),
-        continuations: vec![" the fox".into(), " the dog".into(), " the villagers".into(), " nobody".into()],
+        continuations: vec![
+            " the fox".into(),
+            " the dog".into(),
+            " the villagers".into(),
+            " nobody".into(),
+        ],
     };
-    group.bench_function("mc4_over_300", |b| b.iter(|| model.loglikelihood(std::slice::from_ref(&mc)).unwrap()));
+    group.bench_function("mc4_over_300", |b| {
+        b.iter(|| model.loglikelihood(std::slice::from_ref(&mc)).unwrap())
+    });
     let mut prompt_cache = KvCache::new(layers);
-    model.decoder().forward(&ids[..32], &mut prompt_cache).unwrap();
+    model
+        .decoder()
+        .forward(&ids[..32], &mut prompt_cache)
+        .unwrap();
     group.bench_function("decode_step", |b| {
         b.iter(|| {
             let mut cache = prompt_cache.clone();
-            let h = model.decoder().forward_fast(&ids[32..33], &mut cache).unwrap();
+            let h = model
+                .decoder()
+                .forward_fast(&ids[32..33], &mut cache)
+                .unwrap();
             model.decoder().logits_fast(&h).unwrap()
         })
     });

@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod chrf;
 pub mod generate;
 pub mod jsonl;
 pub mod loglik;
@@ -20,6 +21,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// chrF++ / chrF of hypotheses against references, like sacrebleu's CLI.
+    Chrf(chrf::ChrfArgs),
     /// Score continuations given contexts (JSONL in, JSONL out).
     Loglik(loglik::LoglikArgs),
     /// Generate completions for prompts (JSONL in, JSONL out).
@@ -29,6 +32,7 @@ pub enum Command {
 /// Runs one parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
+        Command::Chrf(args) => chrf::run(args),
         Command::Loglik(args) => loglik::run(args),
         Command::Generate(args) => generate::run(args),
     }
