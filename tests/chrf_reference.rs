@@ -29,7 +29,7 @@ fn matches_sacrebleu_on_211_cases() {
     )
     .unwrap();
     let lines: Vec<&str> = cases.lines().collect();
-    let (pp, plain) = (ChrF::chrf_plus_plus(), ChrF::chrf());
+    let (pp, plain) = (ChrF::chrf_plus_plus(), ChrF::plain());
     let mut all_pp = Vec::new();
     let mut all_plain = Vec::new();
     let mut checked = 0;

@@ -48,7 +48,7 @@ impl ChrF {
     }
 
     /// chrF: 6 character orders, no word n-grams, β = 2.
-    pub fn chrf() -> ChrF {
+    pub fn plain() -> ChrF {
         ChrF {
             char_order: 6,
             word_order: 0,
@@ -204,7 +204,7 @@ mod tests {
     #[test]
     fn labels_follow_settings() {
         assert_eq!(ChrF::chrf_plus_plus().label(), "chrF2++");
-        assert_eq!(ChrF::chrf().label(), "chrF2");
+        assert_eq!(ChrF::plain().label(), "chrF2");
         assert!(ChrF::chrf_plus_plus()
             .signature(1)
             .starts_with("nrefs:1|case:mixed|eff:yes|nc:6|nw:2|space:no|version:2.6.0"));

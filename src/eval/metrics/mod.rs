@@ -8,7 +8,7 @@ pub mod chrf;
 pub fn corpus_score_from_stats(metric: &str, summed_stats: &[f64]) -> Option<f64> {
     match metric {
         "chrf++" => Some(chrf::ChrF::chrf_plus_plus().score(summed_stats)),
-        "chrf" => Some(chrf::ChrF::chrf().score(summed_stats)),
+        "chrf" => Some(chrf::ChrF::plain().score(summed_stats)),
         _ => None,
     }
 }
