@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 
 pub mod chrf;
+pub mod eval;
 pub mod generate;
 pub mod jsonl;
 pub mod loglik;
@@ -21,6 +22,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Evaluate a model on a suite and write a run record.
+    Eval(eval::EvalArgs),
     /// chrF++ / chrF of hypotheses against references, like sacrebleu's CLI.
     Chrf(chrf::ChrfArgs),
     /// Score continuations given contexts (JSONL in, JSONL out).
@@ -32,6 +35,7 @@ pub enum Command {
 /// Runs one parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
+        Command::Eval(args) => eval::run(args),
         Command::Chrf(args) => chrf::run(args),
         Command::Loglik(args) => loglik::run(args),
         Command::Generate(args) => generate::run(args),

@@ -1,3 +1,4 @@
 //! Evaluation: request scheduling, scoring and metrics.
 
 pub mod metrics;
+pub mod runner;

@@ -1,0 +1,94 @@
+//! `kakugo eval`: run a suite on a model and write a run record.
+//!
+//! ```text
+//! kakugo eval --model smollm2-135m --suite suites/smoke.toml --out runs/ [--languages kk,eng_Latn]
+//!             [--limit 20] [--log-samples] [--data ../shared/data]
+//! ```
+//! Writes `<out>/<model>.<suite>.json` (the run record) and, with `--log-samples`,
+//! `<out>/<model>.<suite>.samples.jsonl`. Model responses are cached in
+//! `<out>/responses.sqlite`, so an interrupted run resumes where it stopped.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::eval::runner::{evaluate, EvalOptions};
+use crate::suite::Suite;
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Model: a .gguf file, a Hugging Face directory, hf:ORG/NAME[@REV], or a preset.
+    #[arg(long)]
+    pub model: String,
+    /// Suite file (suites/*.toml).
+    #[arg(long)]
+    pub suite: PathBuf,
+    /// Only these languages (FLORES codes, ISO codes or English names, comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub languages: Option<Vec<String>>,
+    /// Items per task and language (stratified by label for multiple choice).
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// Output directory.
+    #[arg(long, default_value = "runs")]
+    pub out: PathBuf,
+    /// Also write per-item predictions as JSONL.
+    #[arg(long)]
+    pub log_samples: bool,
+    /// Data root (SIB-200, FLORES, ... in their upstream layouts).
+    #[arg(long, env = "KAKUGO_DATA", default_value = "../shared/data")]
+    pub data: PathBuf,
+    /// Response cache (default: <out>/responses.sqlite).
+    #[arg(long)]
+    pub cache: Option<PathBuf>,
+}
+
+pub fn run(args: EvalArgs) -> anyhow::Result<i32> {
+    let (suite, sha) = Suite::read(&args.suite)?;
+    let languages = args
+        .languages
+        .map(|ls| {
+            ls.iter()
+                .map(|l| crate::lang::resolve(l).map(|l| l.code.to_string()))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .transpose()?;
+    if !args.data.is_dir() {
+        return Err(crate::Error::usage_hint(
+            format!("data directory {} does not exist", args.data.display()),
+            "pass --data or set KAKUGO_DATA to the directory holding sib200/, flores/, ...",
+        )
+        .into());
+    }
+    let mut model = crate::model::load(&args.model)?;
+    let opts = EvalOptions {
+        data_root: args.data,
+        languages,
+        limit: args.limit,
+        cache: Some(
+            args.cache
+                .unwrap_or_else(|| args.out.join("responses.sqlite")),
+        ),
+    };
+    let output = evaluate(model.as_mut(), &suite, &sha, &opts)?;
+    let stem = format!("{}.{}", output.record.model.replace('/', "_"), suite.name);
+    let record_path = args.out.join(format!("{stem}.json"));
+    output.record.write(&record_path)?;
+    if args.log_samples {
+        super::jsonl::write_jsonl(
+            &args.out.join(format!("{stem}.samples.jsonl")),
+            &output.samples,
+        )?;
+    }
+    println!("| task | language | metric | value | stderr | n |\n|---|---|---|---|---|---|");
+    for r in &output.record.results {
+        for m in &r.metrics {
+            println!(
+                "| {} | {} | {} | {:.2} | {:.2} | {} |",
+                r.task, r.language, m.name, m.value, m.stderr, m.n
+            );
+        }
+    }
+    println!("\nrun record: {}", record_path.display());
+    Ok(0)
+}
