@@ -4,10 +4,13 @@
 use clap::{Parser, Subcommand};
 
 pub mod chrf;
+pub mod compare;
 pub mod eval;
 pub mod generate;
 pub mod jsonl;
+pub mod leaderboard;
 pub mod loglik;
+pub mod report;
 
 /// kakugo: build and judge small language models for low-resource languages.
 #[derive(Debug, Parser)]
@@ -30,6 +33,12 @@ pub enum Command {
     Loglik(loglik::LoglikArgs),
     /// Generate completions for prompts (JSONL in, JSONL out).
     Generate(generate::GenerateArgs),
+    /// Write an HTML report (tables, plots, manifests) of run records.
+    Report(report::ReportArgs),
+    /// Compare a candidate run with a baseline run: per-language verdicts, CI exit code.
+    Compare(compare::CompareArgs),
+    /// Rank the models of a directory of run records per language and overall.
+    Leaderboard(leaderboard::LeaderboardArgs),
 }
 
 /// Runs one parsed command line; returns the process exit code.
@@ -39,5 +48,8 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Chrf(args) => chrf::run(args),
         Command::Loglik(args) => loglik::run(args),
         Command::Generate(args) => generate::run(args),
+        Command::Report(args) => report::run(args),
+        Command::Compare(args) => compare::run(args),
+        Command::Leaderboard(args) => leaderboard::run(args),
     }
 }
