@@ -5,6 +5,7 @@
 //! Run: `KAKUGO_REFERENCE=/work/shared/reference cargo test --release --test compare`
 //! (set `KAKUGO_UPDATE_SNAPSHOTS=1` to rewrite `tests/snapshots/` after a deliberate change).
 
+mod common;
 mod report_fixtures;
 
 use std::path::{Path, PathBuf};
@@ -41,7 +42,11 @@ fn as_candidate(base: &RunRecord) -> RunRecord {
 
 /// Turns the first `k` right answers of a SIB-200 result wrong (and recomputes its metric).
 fn flip_right_to_wrong(result: &mut TaskResult, k: usize) {
-    let mut right: Vec<bool> = result.items.iter().map(|i| i.scores["acc"] == 100.0).collect();
+    let mut right: Vec<bool> = result
+        .items
+        .iter()
+        .map(|i| i.scores["acc"] == 100.0)
+        .collect();
     let mut left = k;
     for r in right.iter_mut() {
         if *r && left > 0 {
@@ -91,8 +96,14 @@ fn unchanged_pair_exits_0() {
     let (b, c) = write_pair(dir.path(), &base, &as_candidate(&base));
     let (code, stdout, stderr) = kakugo(&["compare", "--baseline", &b, "--candidate", &c]);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
-    assert!(stdout.contains("**No regression** in 3 primary-metric comparisons"), "{stdout}");
-    assert!(stdout.contains("No metric changed significantly."), "{stdout}");
+    assert!(
+        stdout.contains("**No regression** in 3 primary-metric comparisons"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("No metric changed significantly."),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -102,7 +113,13 @@ fn constructed_regression_exits_1_and_max_drop_tolerates_it() {
     let (b, c) = write_pair(dir.path(), &base, &regressed_candidate(&base));
     let json = dir.path().join("verdict.json");
     let (code, stdout, stderr) = kakugo(&[
-        "compare", "--baseline", &b, "--candidate", &c, "--json", json.to_str().unwrap(),
+        "compare",
+        "--baseline",
+        &b,
+        "--candidate",
+        &c,
+        "--json",
+        json.to_str().unwrap(),
     ]);
     assert_eq!(code, 1, "{stdout}\n{stderr}");
     assert!(stdout.contains("**1 regression**"), "{stdout}");
@@ -134,9 +151,18 @@ fn constructed_regression_exits_1_and_max_drop_tolerates_it() {
     assert_eq!(row("swh_Latn")["delta"].as_f64().unwrap(), 0.0);
 
     let (code, stdout, _) = kakugo(&[
-        "compare", "--baseline", &b, "--candidate", &c, "--max-drop", "15",
+        "compare",
+        "--baseline",
+        &b,
+        "--candidate",
+        &c,
+        "--max-drop",
+        "15",
     ]);
-    assert_eq!(code, 0, "a 14.7-point drop is within --max-drop 15\n{stdout}");
+    assert_eq!(
+        code, 0,
+        "a 14.7-point drop is within --max-drop 15\n{stdout}"
+    );
     assert!(stdout.contains("within tolerance"), "{stdout}");
 }
 
@@ -155,12 +181,20 @@ fn manifest_mismatch_exits_2_naming_the_fields() {
     let (code, stdout, stderr) = kakugo(&["compare", "--baseline", &b, "--candidate", &c]);
     assert_eq!(code, 2, "{stdout}\n{stderr}");
     assert!(stderr.contains("runs cannot be compared"), "{stderr}");
-    assert!(stderr.contains(r#"manifest.data_files["sib200/kaz_Cyrl/test.tsv"]"#), "{stderr}");
+    assert!(
+        stderr.contains(r#"manifest.data_files["sib200/kaz_Cyrl/test.tsv"]"#),
+        "{stderr}"
+    );
     assert!(stderr.contains(r#"manifest.prompts["sib200"]"#), "{stderr}");
     assert!(stdout.is_empty());
 
     let (code, stdout, _) = kakugo(&[
-        "compare", "--baseline", &b, "--candidate", &c, "--allow-mismatch",
+        "compare",
+        "--baseline",
+        &b,
+        "--candidate",
+        &c,
+        "--allow-mismatch",
     ]);
     assert_eq!(code, 0, "{stdout}");
     assert!(stdout.contains("Manifest differences (allowed by --allow-mismatch)"));
@@ -192,7 +226,10 @@ fn runs_with_no_common_items_cannot_be_compared() {
     let (b, c) = write_pair(dir.path(), &base, &cand);
     let (code, _, stderr) = kakugo(&["compare", "--baseline", &b, "--candidate", &c]);
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("no task and language scored on the same items"), "{stderr}");
+    assert!(
+        stderr.contains("no task and language scored on the same items"),
+        "{stderr}"
+    );
 }
 
 fn run(record: &RunRecord) -> Run {
@@ -215,7 +252,10 @@ fn unpaired_items_and_cells_are_reported() {
         .truncate(150);
     let cmp = compare(&run(&base), &run(&cand), &CompareOptions::default()).unwrap();
     let kaz = cmp.rows.iter().find(|r| r.language == "kaz_Cyrl").unwrap();
-    assert_eq!((kaz.n, kaz.only_in_baseline, kaz.only_in_candidate), (150, 54, 0));
+    assert_eq!(
+        (kaz.n, kaz.only_in_baseline, kaz.only_in_candidate),
+        (150, 54, 0)
+    );
     assert_eq!(cmp.not_comparable.len(), 1);
     assert_eq!(cmp.not_comparable[0].language, "swh_Latn");
     assert_eq!(cmp.not_comparable[0].reason, "only in the baseline");
@@ -234,7 +274,7 @@ fn chrf_plus_plus_is_compared_by_paired_bootstrap_on_corpus_statistics() {
     let emptied: Vec<(String, Vec<f64>)> = cases
         .iter()
         .map(|(id, s)| {
-            let s = if id.parse::<usize>().unwrap() % 4 == 0 {
+            let s = if id.parse::<usize>().unwrap().is_multiple_of(4) {
                 s.iter()
                     .enumerate()
                     .map(|(i, &v)| if i % 3 == 1 { v } else { 0.0 })
@@ -245,23 +285,44 @@ fn chrf_plus_plus_is_compared_by_paired_bootstrap_on_corpus_statistics() {
             (id.clone(), s)
         })
         .collect();
-    let base = record("smollm2-135m", BASE_SHA, vec![flores_result("flores_xx_en", "kaz_Cyrl", &cases)]);
+    let base = record(
+        "smollm2-135m",
+        BASE_SHA,
+        vec![flores_result("flores_xx_en", "kaz_Cyrl", &cases)],
+    );
     let mut cand = as_candidate(&base);
     cand.results = vec![flores_result("flores_xx_en", "kaz_Cyrl", &emptied)];
     let opts = CompareOptions::default();
     let cmp = compare(&run(&base), &run(&cand), &opts).unwrap();
     assert_eq!(cmp.rows.len(), 1);
     let r = &cmp.rows[0];
-    assert_eq!((r.metric.as_str(), r.test, r.n), ("chrf++", Test::PairedBootstrap, 211));
-    assert!((r.baseline - 85.68204755969633).abs() < 1e-9, "{}", r.baseline);
-    assert!((r.candidate - 76.35578794195085).abs() < 1e-9, "{}", r.candidate);
+    assert_eq!(
+        (r.metric.as_str(), r.test, r.n),
+        ("chrf++", Test::PairedBootstrap, 211)
+    );
+    assert!(
+        (r.baseline - 85.68204755969633).abs() < 1e-9,
+        "{}",
+        r.baseline
+    );
+    assert!(
+        (r.candidate - 76.35578794195085).abs() < 1e-9,
+        "{}",
+        r.candidate
+    );
     assert!((r.delta - (76.35578794195085 - 85.68204755969633)).abs() < 1e-9);
-    assert!(r.ci_low < r.delta && r.delta < r.ci_high && r.ci_high < 0.0, "{r:?}");
+    assert!(
+        r.ci_low < r.delta && r.delta < r.ci_high && r.ci_high < 0.0,
+        "{r:?}"
+    );
     assert_eq!(r.verdict, Verdict::Regressed);
     assert!(cmp.regressed);
     // Seeded: the same inputs give the same JSON, byte for byte.
     let again = compare(&run(&base), &run(&cand), &opts).unwrap();
-    assert_eq!(serde_json::to_string(&cmp).unwrap(), serde_json::to_string(&again).unwrap());
+    assert_eq!(
+        serde_json::to_string(&cmp).unwrap(),
+        serde_json::to_string(&again).unwrap()
+    );
     // Unchanged chrF++ is no change.
     let same = compare(&run(&base), &run(&as_candidate(&base)), &opts).unwrap();
     assert_eq!(same.rows[0].verdict, Verdict::NoSignificantChange);
@@ -294,7 +355,9 @@ fn markdown_summary_snapshot() {
 }
 
 fn snapshot(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(name);
     if std::env::var_os("KAKUGO_UPDATE_SNAPSHOTS").is_some() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, actual).unwrap();

@@ -14,6 +14,7 @@
 //! Own macro averages: A ((70+40+50)/3 + 20)/2 = 36.67, B (57.5 + 25)/2 = 41.25,
 //! C (60+30+55)/3 = 48.33. Wins: eng A and B (tie), kaz B, swh C, flores B → A 1, B 3, C 1.
 
+mod common;
 mod report_fixtures;
 
 use kakugo::store::{MetricValue, RunRecord, TaskResult};
@@ -23,7 +24,12 @@ fn cell(task: &str, language: &str, metric: &str, value: f64) -> TaskResult {
     TaskResult {
         task: task.into(),
         language: language.into(),
-        metrics: vec![MetricValue { name: metric.into(), value, stderr: 3.0, n: 204 }],
+        metrics: vec![MetricValue {
+            name: metric.into(),
+            value,
+            stderr: 3.0,
+            n: 204,
+        }],
         items: vec![],
     }
 }
@@ -34,7 +40,12 @@ fn model(name: &str, sib: [Option<f64>; 3], flores: Option<f64>) -> RunRecord {
         if let Some(v) = v {
             let mut c = cell("sib200", lang, "acc", v);
             // A secondary metric must not change the ranking.
-            c.metrics.push(MetricValue { name: "acc_norm".into(), value: 100.0 - v, stderr: 3.0, n: 204 });
+            c.metrics.push(MetricValue {
+                name: "acc_norm".into(),
+                value: 100.0 - v,
+                stderr: 3.0,
+                n: 204,
+            });
             results.push(c);
         }
     }
@@ -49,14 +60,31 @@ fn model(name: &str, sib: [Option<f64>; 3], flores: Option<f64>) -> RunRecord {
 fn ranks_averages_ties_wins_and_missing_cells() {
     let dir = tempfile::tempdir().unwrap();
     let runs = dir.path().join("runs");
-    write(&runs, "a.json", &model("A", [Some(70.0), Some(40.0), Some(50.0)], Some(20.0)));
-    write(&runs.join("sub"), "b.json", &model("B", [Some(70.0), Some(45.0), None], Some(25.0)));
-    write(&runs, "c.json", &model("C", [Some(60.0), Some(30.0), Some(55.0)], None));
+    write(
+        &runs,
+        "a.json",
+        &model("A", [Some(70.0), Some(40.0), Some(50.0)], Some(20.0)),
+    );
+    write(
+        &runs.join("sub"),
+        "b.json",
+        &model("B", [Some(70.0), Some(45.0), None], Some(25.0)),
+    );
+    write(
+        &runs,
+        "c.json",
+        &model("C", [Some(60.0), Some(30.0), Some(55.0)], None),
+    );
     // Not a run record: skipped, not an error.
     std::fs::write(runs.join("verdict.json"), "{\"rows\": []}").unwrap();
     let out = dir.path().join("board");
     let status = std::process::Command::new(env!("CARGO_BIN_EXE_kakugo"))
-        .args(["leaderboard", runs.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .args([
+            "leaderboard",
+            runs.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
         .status()
         .unwrap();
     assert!(status.success());
@@ -81,13 +109,27 @@ fn ranks_averages_ties_wins_and_missing_cells() {
     assert!(md.contains("the mean over tasks of the mean over that task's languages"));
 
     let csv = std::fs::read_to_string(out.join("leaderboard.csv")).unwrap();
-    assert!(csv.starts_with("table,task,language,model,metric,score,rank,wins,languages,cells,note\n"));
-    assert!(csv.contains("\noverall,,,B,primary,57.5,1,3,2,3,\n"), "{csv}");
-    assert!(csv.contains("\ncell,flores_xx_en,kaz_Cyrl,C,chrf++,,,,,,missing\n"), "{csv}");
-    assert!(csv.contains("\nlanguage,,eng_Latn,A,primary,70,1=,,,,\n"), "{csv}");
+    assert!(
+        csv.starts_with("table,task,language,model,metric,score,rank,wins,languages,cells,note\n")
+    );
+    assert!(
+        csv.contains("\noverall,,,B,primary,57.5,1,3,2,3,\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("\ncell,flores_xx_en,kaz_Cyrl,C,chrf++,,,,,,missing\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("\nlanguage,,eng_Latn,A,primary,70,1=,,,,\n"),
+        "{csv}"
+    );
 
     let html = std::fs::read_to_string(out.join("leaderboard.html")).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
-    assert!(html.contains("<td class=\"best num\">70.00 (1=)</td>"), "{html}");
+    assert!(
+        html.contains("<td class=\"best num\">70.00 (1=)</td>"),
+        "{html}"
+    );
     assert_eq!(html.matches("<table>").count(), 4);
 }

@@ -7,6 +7,7 @@
 //! report written stays in `target/tmp/report-example/` for a look (and for
 //! `scripts/check-report-html.sh target/tmp/report-example`).
 
+mod common;
 mod report_fixtures;
 
 use std::collections::BTreeMap;
@@ -16,32 +17,59 @@ use kakugo::report::{default_report_name, write_report, Run};
 use kakugo::store::RunRecord;
 use report_fixtures::*;
 
-const FLORES_LANGS: [&str; 6] = ["amh_Ethi", "deu_Latn", "hin_Deva", "kaz_Cyrl", "rus_Cyrl", "swh_Latn"];
+const FLORES_LANGS: [&str; 6] = [
+    "amh_Ethi", "deu_Latn", "hin_Deva", "kaz_Cyrl", "rus_Cyrl", "swh_Latn",
+];
 
 fn sib_languages() -> Vec<&'static str> {
-    kakugo::lang::LANGUAGES.iter().take(55).map(|l| l.code).collect()
+    kakugo::lang::LANGUAGES
+        .iter()
+        .take(55)
+        .map(|l| l.code)
+        .collect()
 }
 
 /// Accuracy of model `m` in language `i`: a spread of realistic SIB-200 levels.
 fn sib_p(m: usize, i: usize) -> f64 {
     let base = 0.25 + 0.45 * ((i * 37) % 55) as f64 / 55.0;
-    (base + [0.0, 0.04, 0.07][m] - if i % 9 == 0 { 0.06 * m as f64 } else { 0.0 }).clamp(0.05, 0.95)
+    (base + [0.0, 0.04, 0.07][m]
+        - if i.is_multiple_of(9) {
+            0.06 * m as f64
+        } else {
+            0.0
+        })
+    .clamp(0.05, 0.95)
 }
 
 fn model_record(m: usize) -> RunRecord {
     let (name, sha) = [
-        ("smollm2-135m", "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"),
-        ("smollm2-135m-gemma27b", "1f0c5e3a9b8d7c6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e"),
-        ("smollm2-135m-aya32b", "9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b1a0f9e8d"),
+        (
+            "smollm2-135m",
+            "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
+        ),
+        (
+            "smollm2-135m-gemma27b",
+            "1f0c5e3a9b8d7c6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e",
+        ),
+        (
+            "smollm2-135m-aya32b",
+            "9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b1a0f9e8d",
+        ),
     ][m];
     let mut results = Vec::new();
     for (i, lang) in sib_languages().into_iter().enumerate() {
-        results.push(sib_result(lang, &outcomes(SIB_ITEMS, sib_p(m, i), (m * 1000 + i) as u64)));
+        results.push(sib_result(
+            lang,
+            &outcomes(SIB_ITEMS, sib_p(m, i), (m * 1000 + i) as u64),
+        ));
     }
     let cases = reference_chrf_stats();
     for (i, lang) in FLORES_LANGS.iter().enumerate() {
         let chunk = &cases[i * 30..i * 30 + 30];
-        for (task, keep) in [("flores_xx_en", 0.30 + 0.05 * m as f64), ("flores_en_xx", 0.15 + 0.04 * m as f64)] {
+        for (task, keep) in [
+            ("flores_xx_en", 0.30 + 0.05 * m as f64),
+            ("flores_en_xx", 0.15 + 0.04 * m as f64),
+        ] {
             let items: Vec<(String, Vec<f64>)> = chunk
                 .iter()
                 .map(|(id, s)| (id.clone(), weaken(s, keep + 0.03 * i as f64)))
@@ -107,10 +135,17 @@ fn report_of_three_models_on_55_languages() {
     let b = read_tree(&example);
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
     for (name, bytes) in &a {
-        assert!(bytes == &b[name], "{name} differs between two reports of the same records");
+        assert!(
+            bytes == &b[name],
+            "{name} differs between two reports of the same records"
+        );
     }
 
-    let mut expected: Vec<String> = vec!["index.html".into(), "leaderboard.md".into(), "results.csv".into()];
+    let mut expected: Vec<String> = vec![
+        "index.html".into(),
+        "leaderboard.md".into(),
+        "results.csv".into(),
+    ];
     for stem in [
         "bars_flores_en_xx",
         "bars_flores_xx_en",
@@ -131,9 +166,18 @@ fn report_of_three_models_on_55_languages() {
     // results.csv: 3 models × (55 acc + 12 chrF++) rows and a header.
     let csv = String::from_utf8(a["results.csv"].clone()).unwrap();
     assert_eq!(csv.lines().count(), 1 + 3 * (55 + 12));
-    assert_eq!(csv.lines().next().unwrap(), "model,task,language,metric,value,stderr,n");
-    let right = outcomes(SIB_ITEMS, sib_p(0, 15), 15).iter().filter(|r| **r).count();
-    let eng = csv.lines().find(|l| l.starts_with("smollm2-135m,sib200,eng_Latn,acc,")).unwrap();
+    assert_eq!(
+        csv.lines().next().unwrap(),
+        "model,task,language,metric,value,stderr,n"
+    );
+    let right = outcomes(SIB_ITEMS, sib_p(0, 15), 15)
+        .iter()
+        .filter(|r| **r)
+        .count();
+    let eng = csv
+        .lines()
+        .find(|l| l.starts_with("smollm2-135m,sib200,eng_Latn,acc,"))
+        .unwrap();
     let value: f64 = eng.split(',').nth(4).unwrap().parse().unwrap();
     assert_eq!(kakugo::lang::LANGUAGES[15].code, "eng_Latn");
     assert!((value - right as f64 / 204.0 * 100.0).abs() < 1e-9, "{eng}");
@@ -184,10 +228,21 @@ fn report_cli_writes_under_reports_by_default_and_fails_clearly() {
         .args(["report", rec.to_str().unwrap()])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(tmp.path().join("reports/smollm2-135m.smoke/index.html").is_file());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(tmp
+        .path()
+        .join("reports/smollm2-135m.smoke/index.html")
+        .is_file());
 
-    std::fs::write(tmp.path().join("broken.json"), "{\"schema\": 1, \"model\": 3}").unwrap();
+    std::fs::write(
+        tmp.path().join("broken.json"),
+        "{\"schema\": 1, \"model\": 3}",
+    )
+    .unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_kakugo"))
         .current_dir(tmp.path())
         .args(["report", "broken.json"])
@@ -195,17 +250,31 @@ fn report_cli_writes_under_reports_by_default_and_fails_clearly() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("broken.json: line 1: field `run record`"), "{stderr}");
+    assert!(
+        stderr.contains("broken.json: line 1: field `run record`"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn one_model_twice_for_the_same_cell_is_an_error_naming_both_files() {
     let r = model_record(0);
     let runs = vec![
-        Run { path: "a.json".into(), record: r.clone() },
-        Run { path: "b.json".into(), record: r },
+        Run {
+            path: "a.json".into(),
+            record: r.clone(),
+        },
+        Run {
+            path: "b.json".into(),
+            record: r,
+        },
     ];
     let err = write_report(&runs, &tempfile::tempdir().unwrap().path().join("x")).unwrap_err();
     let msg = err.to_string();
-    assert!(msg.starts_with("b.json: model smollm2-135m has task flores_en_xx language amh_Ethi here and in a.json"), "{msg}");
+    assert!(
+        msg.starts_with(
+            "b.json: model smollm2-135m has task flores_en_xx language amh_Ethi here and in a.json"
+        ),
+        "{msg}"
+    );
 }

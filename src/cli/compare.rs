@@ -62,7 +62,10 @@ impl CompareArgs {
         }
         if self.resamples < 100 {
             return Err(Error::usage_hint(
-                format!("--resamples {} is too few for a percentile interval", self.resamples),
+                format!(
+                    "--resamples {} is too few for a percentile interval",
+                    self.resamples
+                ),
                 "use at least 1000",
             ));
         }
@@ -97,7 +100,14 @@ mod tests {
     use crate::cli::{Cli, Command};
 
     fn parse(extra: &[&str]) -> super::CompareArgs {
-        let mut argv = vec!["kakugo", "compare", "--baseline", "a.json", "--candidate", "b.json"];
+        let mut argv = vec![
+            "kakugo",
+            "compare",
+            "--baseline",
+            "a.json",
+            "--candidate",
+            "b.json",
+        ];
         argv.extend(extra);
         match Cli::try_parse_from(argv).unwrap().command {
             Command::Compare(args) => args,
@@ -116,6 +126,11 @@ mod tests {
     fn rejects_impossible_alpha_and_negative_drop() {
         assert!(parse(&["--alpha", "1.5"]).options().is_err());
         assert!(parse(&["--max-drop=-1"]).options().is_err());
-        assert!(parse(&["--max-drop", "2", "--allow-mismatch"]).options().unwrap().allow_mismatch);
+        assert!(
+            parse(&["--max-drop", "2", "--allow-mismatch"])
+                .options()
+                .unwrap()
+                .allow_mismatch
+        );
     }
 }

@@ -46,7 +46,9 @@ mod tests {
     #[test]
     fn out_defaults_to_reports_leaderboard() {
         let cli = Cli::try_parse_from(["kakugo", "leaderboard", "runs"]).unwrap();
-        let Command::Leaderboard(args) = cli.command else { panic!("not leaderboard") };
+        let Command::Leaderboard(args) = cli.command else {
+            panic!("not leaderboard")
+        };
         assert_eq!(args.out, std::path::PathBuf::from("reports/leaderboard"));
     }
 }

@@ -46,10 +46,16 @@ mod tests {
 
     #[test]
     fn takes_several_runs_and_an_optional_out() {
-        let cli = Cli::try_parse_from(["kakugo", "report", "a.json", "b.json", "--out", "r"]).unwrap();
-        let Command::Report(args) = cli.command else { panic!("not report") };
+        let cli =
+            Cli::try_parse_from(["kakugo", "report", "a.json", "b.json", "--out", "r"]).unwrap();
+        let Command::Report(args) = cli.command else {
+            panic!("not report")
+        };
         assert_eq!(args.runs.len(), 2);
         assert_eq!(args.out.as_deref(), Some(std::path::Path::new("r")));
-        assert!(Cli::try_parse_from(["kakugo", "report"]).is_err(), "a run is required");
+        assert!(
+            Cli::try_parse_from(["kakugo", "report"]).is_err(),
+            "a run is required"
+        );
     }
 }

@@ -196,7 +196,11 @@ pub fn manifest_mismatches(a: &Manifest, b: &Manifest) -> Vec<Mismatch> {
     push("manifest.limit".into(), show(a.limit), show(b.limit));
     for (key, x) in &a.data_files {
         if let Some(y) = b.data_files.get(key) {
-            push(format!("manifest.data_files[{key:?}]"), x.clone(), y.clone());
+            push(
+                format!("manifest.data_files[{key:?}]"),
+                x.clone(),
+                y.clone(),
+            );
         }
     }
     for (key, x) in &a.prompts {
@@ -206,7 +210,11 @@ pub fn manifest_mismatches(a: &Manifest, b: &Manifest) -> Vec<Mismatch> {
     }
     for (key, x) in &a.seeds {
         if let Some(y) = b.seeds.get(key) {
-            push(format!("manifest.seeds[{key:?}]"), x.to_string(), y.to_string());
+            push(
+                format!("manifest.seeds[{key:?}]"),
+                x.to_string(),
+                y.to_string(),
+            );
         }
     }
     out
@@ -313,7 +321,11 @@ fn compare_cell(
         reason,
     };
     if b.items.is_empty() || c.items.is_empty() {
-        let which = if b.items.is_empty() { "baseline" } else { "candidate" };
+        let which = if b.items.is_empty() {
+            "baseline"
+        } else {
+            "candidate"
+        };
         not_comparable.push(skip(None, format!("the {which} has no per-item scores")));
         return Ok(());
     }
@@ -331,7 +343,11 @@ fn compare_cell(
     let only_c = ci.len() - common.len();
     let b_names: Vec<&str> = b.metrics.iter().map(|m| m.name.as_str()).collect();
     let c_names: Vec<&str> = c.metrics.iter().map(|m| m.name.as_str()).collect();
-    let shared: Vec<&str> = b_names.iter().copied().filter(|m| c_names.contains(m)).collect();
+    let shared: Vec<&str> = b_names
+        .iter()
+        .copied()
+        .filter(|m| c_names.contains(m))
+        .collect();
     let primary = super::primary_metric(shared.iter().copied());
     for metric in b_names.iter().chain(&c_names) {
         if !shared.contains(metric) {
@@ -353,7 +369,9 @@ fn compare_cell(
                 if corpus_score_from_stats(metric, &xb[0]).is_none() {
                     not_comparable.push(skip(
                         Some(metric),
-                        format!("this kakugo cannot compute corpus metric {metric} from statistics"),
+                        format!(
+                            "this kakugo cannot compute corpus metric {metric} from statistics"
+                        ),
                     ));
                     continue;
                 }
@@ -459,7 +477,7 @@ impl PairedValues {
         };
         if corpus {
             let mut width = None;
-            let mut get = |run: &Run, res: &TaskResult, i: usize| -> Result<Vec<f64>> {
+            let get = |run: &Run, res: &TaskResult, i: usize| -> Result<Vec<f64>> {
                 let item = &res.items[i];
                 let s = item
                     .stats
@@ -471,25 +489,20 @@ impl PairedValues {
                         return Err(Error::file(
                             &run.path,
                             format!(
-                                "task {} language {} item {:?}: {} {metric} statistics, other items \
+                            "task {} language {} item {:?}: {} {metric} statistics, other items \
                                  have {w}",
-                                res.task,
-                                res.language,
-                                item.id,
-                                s.len()
-                            ),
+                            res.task,
+                            res.language,
+                            item.id,
+                            s.len()
+                        ),
                         ))
                     }
                     _ => {}
                 }
                 Ok(s.clone())
             };
-            let mut xb = Vec::with_capacity(common.len());
-            let mut xc = Vec::with_capacity(common.len());
-            for &(i, j) in common {
-                xb.push(get(brun, b, i)?);
-                xc.push(get(crun, c, j)?);
-            }
+            let (xb, xc) = paired((brun, b), (crun, c), common, get)?;
             Ok(PairedValues::Stats(xb, xc))
         } else {
             let get = |run: &Run, res: &TaskResult, i: usize| -> Result<f64> {
@@ -500,15 +513,26 @@ impl PairedValues {
                     .filter(|v| v.is_finite())
                     .ok_or_else(|| missing(run, res, &item.id, "scores"))
             };
-            let mut xb = Vec::with_capacity(common.len());
-            let mut xc = Vec::with_capacity(common.len());
-            for &(i, j) in common {
-                xb.push(get(brun, b, i)?);
-                xc.push(get(crun, c, j)?);
-            }
+            let (xb, xc) = paired((brun, b), (crun, c), common, get)?;
             Ok(PairedValues::Scores(xb, xc))
         }
     }
+}
+
+/// `get` applied to both runs' items at the common positions, in the same order.
+fn paired<T>(
+    (brun, b): (&Run, &TaskResult),
+    (crun, c): (&Run, &TaskResult),
+    common: &[(usize, usize)],
+    mut get: impl FnMut(&Run, &TaskResult, usize) -> Result<T>,
+) -> Result<(Vec<T>, Vec<T>)> {
+    let mut xb = Vec::with_capacity(common.len());
+    let mut xc = Vec::with_capacity(common.len());
+    for &(i, j) in common {
+        xb.push(get(brun, b, i)?);
+        xc.push(get(crun, c, j)?);
+    }
+    Ok((xb, xc))
 }
 
 fn verdict(delta: f64, p_value: f64, opts: &CompareOptions) -> Verdict {

@@ -13,7 +13,11 @@ impl Comparison {
     pub fn to_markdown(&self) -> String {
         let mut out = String::new();
         let (b, c) = (&self.baseline, &self.candidate);
-        let _ = writeln!(out, "## kakugo compare: `{}` vs baseline `{}`\n", c.model, b.model);
+        let _ = writeln!(
+            out,
+            "## kakugo compare: `{}` vs baseline `{}`\n",
+            c.model, b.model
+        );
         let _ = writeln!(
             out,
             "Baseline `{}` (model sha256 `{}`), candidate `{}` (model sha256 `{}`); suite `{}`.\n",
@@ -83,7 +87,11 @@ impl Comparison {
         if !self.not_comparable.is_empty() {
             out.push_str("### Not comparable\n\n");
             for n in &self.not_comparable {
-                let metric = n.metric.as_deref().map(|m| format!(" {m}")).unwrap_or_default();
+                let metric = n
+                    .metric
+                    .as_deref()
+                    .map(|m| format!(" {m}"))
+                    .unwrap_or_default();
                 let _ = writeln!(
                     out,
                     "- {} {}{metric}: {}",
@@ -111,8 +119,9 @@ impl Comparison {
             out,
             "Scores are in points on the items both runs scored. Accuracy: exact McNemar test; \
              other metrics: paired bootstrap ({} resamples, seed {}); intervals are paired-bootstrap \
-             percentile intervals of candidate − baseline. Only primary metrics (accuracy, chrF++) \
-             decide the verdict.",
+             percentile intervals of candidate − baseline. A verdict follows the test's p-value, so \
+             with few discordant items an interval can exclude 0 while McNemar's test is not \
+             significant. Only primary metrics (accuracy, chrF++) decide the verdict.",
             o.resamples, o.seed
         );
         out
@@ -121,7 +130,16 @@ impl Comparison {
 
 fn rows_table(rows: &[&Row], level: &str) -> String {
     let header: Vec<String> = [
-        "task", "language", "metric", "baseline", "candidate", "Δ", level, "p", "n", "verdict",
+        "task",
+        "language",
+        "metric",
+        "baseline",
+        "candidate",
+        "Δ",
+        level,
+        "p",
+        "n",
+        "verdict",
     ]
     .map(String::from)
     .to_vec();
@@ -155,7 +173,11 @@ fn rows_table(rows: &[&Row], level: &str) -> String {
                 format!("{:.2}", r.baseline),
                 format!("{:.2}", r.candidate),
                 fmt_delta(Some(r.delta)),
-                format!("[{}, {}]", fmt_delta(Some(r.ci_low)), fmt_delta(Some(r.ci_high))),
+                format!(
+                    "[{}, {}]",
+                    fmt_delta(Some(r.ci_low)),
+                    fmt_delta(Some(r.ci_high))
+                ),
                 if r.p_value.is_finite() {
                     format!("{}{test}", fmt_p(r.p_value))
                 } else {

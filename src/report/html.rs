@@ -111,9 +111,9 @@ fn summary(table: &ScoreTable, n_runs: usize) -> String {
     if !cands.is_empty() {
         let _ = write!(out, "Candidates: {}. ", cands.join(", "));
     }
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "{} run records, {} tasks, {} languages.</p>\n",
+        "{} run records, {} tasks, {} languages.</p>",
         n_runs,
         table.tasks().len(),
         table.languages().len()
@@ -158,7 +158,11 @@ fn results_tables(table: &ScoreTable) -> String {
             } else {
                 ""
             };
-            out.push_str(&html_table(&format!("{task}: {metric}{primary}"), &header, &rows));
+            out.push_str(&html_table(
+                &format!("{task}: {metric}{primary}"),
+                &header,
+                &rows,
+            ));
         }
     }
     out
@@ -211,9 +215,23 @@ fn manifest_section(run: &Run) -> String {
     let pairs = |map: &std::collections::BTreeMap<String, String>| -> Vec<(String, String)> {
         map.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
     };
-    out.push_str(&kv("Data files", ["path", "sha256"], "hash", pairs(&m.data_files)));
-    out.push_str(&kv("Prompts", ["task", "template"], "pre", pairs(&m.prompts)));
-    let seeds = m.seeds.iter().map(|(k, v)| (k.clone(), v.to_string())).collect();
+    out.push_str(&kv(
+        "Data files",
+        ["path", "sha256"],
+        "hash",
+        pairs(&m.data_files),
+    ));
+    out.push_str(&kv(
+        "Prompts",
+        ["task", "template"],
+        "pre",
+        pairs(&m.prompts),
+    ));
+    let seeds = m
+        .seeds
+        .iter()
+        .map(|(k, v)| (k.clone(), v.to_string()))
+        .collect();
     out.push_str(&kv("Seeds", ["purpose", "seed"], "hash", seeds));
     out.push_str(&kv(
         "Metric signatures",
@@ -234,7 +252,11 @@ fn manifest_section(run: &Run) -> String {
             })
             .collect();
         let header = ["task", "language", "reason"].map(String::from).to_vec();
-        out.push_str(&html_table("Languages asked for but missing", &header, &rows));
+        out.push_str(&html_table(
+            "Languages asked for but missing",
+            &header,
+            &rows,
+        ));
     }
     if let Some(lineage) = &r.lineage {
         out.push_str("<h4>Lineage</h4>\n");

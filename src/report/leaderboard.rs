@@ -90,11 +90,18 @@ impl Leaderboard {
             .into_iter()
             .filter_map(|task| {
                 let metric = table.primary(task)?;
-                let languages: Vec<String> =
-                    table.task_languages(task).into_iter().map(String::from).collect();
+                let languages: Vec<String> = table
+                    .task_languages(task)
+                    .into_iter()
+                    .map(String::from)
+                    .collect();
                 let scores = languages
                     .iter()
-                    .map(|l| (0..n_models).map(|m| table.primary_value(m, task, l)).collect())
+                    .map(|l| {
+                        (0..n_models)
+                            .map(|m| table.primary_value(m, task, l))
+                            .collect()
+                    })
                     .collect();
                 Some(TaskBoard {
                     task: task.to_string(),
@@ -166,9 +173,17 @@ impl Leaderboard {
         } else {
             "macro average (own cells; no cell is common to all models)".to_string()
         };
-        let header = ["rank", "model", &basis, "own average", "wins", "languages", "cells"]
-            .map(String::from)
-            .to_vec();
+        let header = [
+            "rank",
+            "model",
+            &basis,
+            "own average",
+            "wins",
+            "languages",
+            "cells",
+        ]
+        .map(String::from)
+        .to_vec();
         let rows = self
             .overall
             .iter()
@@ -277,14 +292,27 @@ impl Leaderboard {
         let mut w = csv::Writer::from_writer(Vec::new());
         let err = |e: csv::Error| Error::file("leaderboard.csv", e.to_string());
         w.write_record([
-            "table", "task", "language", "model", "metric", "score", "rank", "wins", "languages",
-            "cells", "note",
+            "table",
+            "task",
+            "language",
+            "model",
+            "metric",
+            "score",
+            "rank",
+            "wins",
+            "languages",
+            "cells",
+            "note",
         ])
         .map_err(err)?;
         let num = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
         let note = |v: Option<f64>| if v.is_none() { "missing" } else { "" };
         for r in &self.overall {
-            let rank = if r.score.is_some() { r.rank.as_str() } else { "" };
+            let rank = if r.score.is_some() {
+                r.rank.as_str()
+            } else {
+                ""
+            };
             w.write_record([
                 "overall",
                 "",
@@ -304,7 +332,16 @@ impl Leaderboard {
             for (m, (v, rank)) in s.iter().zip(ranks(s)).enumerate() {
                 let rank = rank.unwrap_or_default();
                 w.write_record([
-                    table, task, lang, &self.models[m], metric, &num(*v), &rank, "", "", "",
+                    table,
+                    task,
+                    lang,
+                    &self.models[m],
+                    metric,
+                    &num(*v),
+                    &rank,
+                    "",
+                    "",
+                    "",
                     note(*v),
                 ])?;
             }

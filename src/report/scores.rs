@@ -33,7 +33,9 @@ impl ModelEntry {
     /// The teacher named by the lineage (`teacher` as a string, or its `name`, `model` or
     /// `spec`).
     pub fn teacher(&self) -> Option<String> {
-        self.lineage.as_ref().and_then(|l| lineage_name(l, "teacher"))
+        self.lineage
+            .as_ref()
+            .and_then(|l| lineage_name(l, "teacher"))
     }
 
     /// The student (base model) named by the lineage: `student`, else `base_model`.
@@ -149,12 +151,27 @@ impl ScoreTable {
         }
         disambiguate_labels(&mut models);
         rows.sort_by(|a, b| {
-            (a.model, &a.task, &a.language, &a.metric).cmp(&(b.model, &b.task, &b.language, &b.metric))
+            (a.model, &a.task, &a.language, &a.metric).cmp(&(
+                b.model,
+                &b.task,
+                &b.language,
+                &b.metric,
+            ))
         });
         let index = rows
             .iter()
             .enumerate()
-            .map(|(i, r)| ((r.model, r.task.clone(), r.language.clone(), r.metric.clone()), i))
+            .map(|(i, r)| {
+                (
+                    (
+                        r.model,
+                        r.task.clone(),
+                        r.language.clone(),
+                        r.metric.clone(),
+                    ),
+                    i,
+                )
+            })
             .collect();
         Ok(ScoreTable {
             models,
@@ -165,7 +182,12 @@ impl ScoreTable {
 
     pub fn get(&self, model: usize, task: &str, language: &str, metric: &str) -> Option<&ScoreRow> {
         self.index
-            .get(&(model, task.to_string(), language.to_string(), metric.to_string()))
+            .get(&(
+                model,
+                task.to_string(),
+                language.to_string(),
+                metric.to_string(),
+            ))
             .map(|&i| &self.rows[i])
     }
 
@@ -219,8 +241,10 @@ impl ScoreTable {
     pub fn to_csv(&self) -> Result<Vec<u8>> {
         let mut w = csv::Writer::from_writer(Vec::new());
         let csv_err = |e: csv::Error| Error::file("results.csv", e.to_string());
-        w.write_record(["model", "task", "language", "metric", "value", "stderr", "n"])
-            .map_err(csv_err)?;
+        w.write_record([
+            "model", "task", "language", "metric", "value", "stderr", "n",
+        ])
+        .map_err(csv_err)?;
         for r in &self.rows {
             w.write_record([
                 self.models[r.model].label.as_str(),
@@ -259,7 +283,9 @@ mod tests {
             label: "c".into(),
             name: "c".into(),
             sha256: "0".into(),
-            lineage: Some(json!({"teacher": {"name": "gemma-3-27b"}, "base_model": "smollm2-135m"})),
+            lineage: Some(
+                json!({"teacher": {"name": "gemma-3-27b"}, "base_model": "smollm2-135m"}),
+            ),
             runs: vec![],
         };
         assert_eq!(entry.teacher().as_deref(), Some("gemma-3-27b"));

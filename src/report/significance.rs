@@ -236,7 +236,10 @@ mod tests {
         assert!(r.p_value < 0.05 && r.p_value > 0.001, "{r:?}");
         assert_eq!(r, paired_bootstrap_mean(&base, &cand, opts), "seeded");
         let same = paired_bootstrap_mean(&base, &base, opts);
-        assert_eq!((same.delta, same.ci_low, same.ci_high, same.p_value), (0.0, 0.0, 0.0, 1.0));
+        assert_eq!(
+            (same.delta, same.ci_low, same.ci_high, same.p_value),
+            (0.0, 0.0, 0.0, 1.0)
+        );
     }
 
     /// A ratio-of-sums corpus score (precision = Σ matches / Σ predicted) resamples the sums,

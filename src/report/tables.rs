@@ -14,7 +14,10 @@ pub fn fmt_score(v: Option<f64>) -> String {
 
 /// `62.75 ± 3.39` (value and standard error); `—` when missing.
 pub fn fmt_score_se(v: Option<(f64, f64)>) -> String {
-    v.map_or_else(|| MISSING.to_string(), |(v, se)| format!("{v:.2} ± {se:.2}"))
+    v.map_or_else(
+        || MISSING.to_string(),
+        |(v, se)| format!("{v:.2} ± {se:.2}"),
+    )
 }
 
 /// A signed difference, two decimals (`+1.25`, `-0.50`); `—` when missing.
@@ -146,11 +149,7 @@ pub fn ranks(values: &[Option<f64>]) -> Vec<Option<String>> {
         .iter()
         .map(|v| {
             let v = (*v)?;
-            let better = values
-                .iter()
-                .flatten()
-                .filter(|o| **o > v + 1e-9)
-                .count();
+            let better = values.iter().flatten().filter(|o| **o > v + 1e-9).count();
             let tied = values
                 .iter()
                 .flatten()
@@ -180,7 +179,10 @@ mod tests {
     fn markdown_escapes_pipes_and_html_escapes_markup() {
         let md = markdown_table(&["a|b".into()], &[vec!["x".into()]]);
         assert_eq!(md, "| a\\|b |\n|---|\n| x |\n");
-        assert_eq!(esc("<a href='x'>&</a>"), "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;");
+        assert_eq!(
+            esc("<a href='x'>&</a>"),
+            "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;"
+        );
         assert_eq!(fmt_delta(Some(-0.5)), "-0.50");
         assert_eq!(fmt_score(None), "—");
     }

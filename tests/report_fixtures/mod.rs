@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 use kakugo::eval::metrics::corpus_score_from_stats;
 use kakugo::model::ModelInfo;
-use kakugo::store::{ItemScore, Manifest, MetricValue, RunRecord, TaskResult};
 use kakugo::store::run_record::{SuiteInfo, RECORD_SCHEMA};
+use kakugo::store::{ItemScore, Manifest, MetricValue, RunRecord, TaskResult};
 use rand::{Rng, SeedableRng};
 
 /// SIB-200 test items per language.
@@ -20,12 +20,30 @@ pub const SIB_ITEMS: usize = 204;
 /// suites/smoke.toml`), with the model swapped for `model` / `sha`.
 pub fn manifest(model: &str, sha: &str) -> Manifest {
     let files = [
-        ("flores/subset/eng_Latn.tsv", "0d4351c1d2db6bc37a3e9792b3dddeabd9ae4b0a043834189d67fa56c883f63b"),
-        ("flores/subset/kaz_Cyrl.tsv", "a1db679b96dcf788fbc79353790761993a16fbdcec38fe28a7a314425666a150"),
-        ("sib200/eng_Latn/labels.txt", "f52879a3f02d9edea97f85e3839f242ed4853dd6459d57dfaec1501dc37e95f7"),
-        ("sib200/eng_Latn/test.tsv", "fd7012f846f5a8caead1e7419023d64a28351893f3d9c7ebcde4c5481ca5d326"),
-        ("sib200/kaz_Cyrl/labels.txt", "f52879a3f02d9edea97f85e3839f242ed4853dd6459d57dfaec1501dc37e95f7"),
-        ("sib200/kaz_Cyrl/test.tsv", "45324ab9e4fac4496fd1c15bd7a8e5804532f54d0037f7a4d01ea21bfaa52b7d"),
+        (
+            "flores/subset/eng_Latn.tsv",
+            "0d4351c1d2db6bc37a3e9792b3dddeabd9ae4b0a043834189d67fa56c883f63b",
+        ),
+        (
+            "flores/subset/kaz_Cyrl.tsv",
+            "a1db679b96dcf788fbc79353790761993a16fbdcec38fe28a7a314425666a150",
+        ),
+        (
+            "sib200/eng_Latn/labels.txt",
+            "f52879a3f02d9edea97f85e3839f242ed4853dd6459d57dfaec1501dc37e95f7",
+        ),
+        (
+            "sib200/eng_Latn/test.tsv",
+            "fd7012f846f5a8caead1e7419023d64a28351893f3d9c7ebcde4c5481ca5d326",
+        ),
+        (
+            "sib200/kaz_Cyrl/labels.txt",
+            "f52879a3f02d9edea97f85e3839f242ed4853dd6459d57dfaec1501dc37e95f7",
+        ),
+        (
+            "sib200/kaz_Cyrl/test.tsv",
+            "45324ab9e4fac4496fd1c15bd7a8e5804532f54d0037f7a4d01ea21bfaa52b7d",
+        ),
     ];
     let translate = "{{ source_language }}: {{ source }}\n{{ target_language }}:";
     Manifest {
@@ -46,7 +64,10 @@ pub fn manifest(model: &str, sha: &str) -> Manifest {
             name: "smoke".into(),
             sha256: "cd2b3463430aee5d8f5f212ea56840740e3f53f3e1f4bc2b47108c76bf3be7b1".into(),
         },
-        data_files: files.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        data_files: files
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
         prompts: [
             ("flores_en_xx", translate),
             ("flores_xx_en", translate),
@@ -61,7 +82,10 @@ pub fn manifest(model: &str, sha: &str) -> Manifest {
             .collect(),
         metric_signatures: [
             ("acc", "acc|mean|kakugo:0.1.0"),
-            ("chrf++", "nrefs:1|case:mixed|eff:yes|nc:6|nw:2|space:no|version:2.6.0|kakugo:0.1.0"),
+            (
+                "chrf++",
+                "nrefs:1|case:mixed|eff:yes|nc:6|nw:2|space:no|version:2.6.0|kakugo:0.1.0",
+            ),
         ]
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -92,7 +116,10 @@ pub fn outcomes(n: usize, p: f64, seed: u64) -> Vec<bool> {
 /// A SIB-200 result: item ids are SIB-200 `index_id`-like numbers, scores 0 or 100, `acc`
 /// with the mean and its standard error (sample sd / √n, as lm-evaluation-harness).
 pub fn sib_result(language: &str, correct: &[bool]) -> TaskResult {
-    let scores: Vec<f64> = correct.iter().map(|&c| if c { 100.0 } else { 0.0 }).collect();
+    let scores: Vec<f64> = correct
+        .iter()
+        .map(|&c| if c { 100.0 } else { 0.0 })
+        .collect();
     let n = scores.len() as f64;
     let mean = scores.iter().sum::<f64>() / n;
     let var = scores.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / (n - 1.0);
@@ -117,29 +144,19 @@ pub fn sib_result(language: &str, correct: &[bool]) -> TaskResult {
     }
 }
 
-/// The shared reference directory (`$KAKUGO_REFERENCE`, else `../shared/reference`).
-pub fn reference_dir() -> PathBuf {
-    let dir = std::env::var_os("KAKUGO_REFERENCE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/reference"));
-    assert!(
-        dir.is_dir(),
-        "reference directory {} is missing (set KAKUGO_REFERENCE)",
-        dir.display()
-    );
-    dir
-}
-
 /// sacrebleu 2.6.0's chrF++ statistics of the 211 reference cases, keyed by their line
 /// number in `chrf_reference_cases.tsv`.
 pub fn reference_chrf_stats() -> Vec<(String, Vec<f64>)> {
-    let path = reference_dir().join("chrf_reference_cases.stats.tsv");
+    let path = crate::common::reference_dir().join("chrf_reference_cases.stats.tsv");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     text.lines()
         .skip(1)
         .map(|line| {
             let cols: Vec<&str> = line.split('\t').collect();
-            let stats = cols[5].split(',').map(|v| v.parse::<f64>().unwrap()).collect();
+            let stats = cols[5]
+                .split(',')
+                .map(|v| v.parse::<f64>().unwrap())
+                .collect();
             (cols[0].to_string(), stats)
         })
         .collect()

@@ -7,8 +7,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::{
-    anchored, bold, draw_legend, font, language_labels, legend_height, nice_max, series_color,
-    text_width, Chart, DrawResult, FONT_SIZE, GRID, INK, TITLE_SIZE,
+    anchored, draw_header, font, language_labels, legend_height, nice_max, series_color,
+    text_width, Chart, DrawResult, FONT_SIZE, GRID, INK, MARGIN, TITLE_H,
 };
 use crate::report::metric_label;
 use crate::report::scores::ScoreTable;
@@ -33,8 +33,6 @@ pub struct GroupedBars {
     x_max: f64,
 }
 
-const MARGIN: i32 = 20;
-const TITLE_H: i32 = 34;
 const GROUP_GAP: i32 = 10;
 const AXIS_H: i32 = 56;
 const WIDTH: i32 = 1000;
@@ -81,7 +79,10 @@ impl GroupedBars {
         let (title, labels) = custom.unwrap_or_else(|| {
             (
                 format!("{task}: {} per language", metric_label(metric)),
-                models.iter().map(|&m| table.models[m].label.clone()).collect(),
+                models
+                    .iter()
+                    .map(|&m| table.models[m].label.clone())
+                    .collect(),
             )
         });
         let series: Vec<Series> = models
@@ -141,19 +142,19 @@ impl Chart for GroupedBars {
     }
 
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
-        area.draw(&Text::new(self.title.clone(), (MARGIN, MARGIN), bold(TITLE_SIZE)))?;
-        let items: Vec<(String, RGBColor)> = self
+        let legend: Vec<(String, RGBColor)> = self
             .series
             .iter()
             .map(|s| (s.label.clone(), s.color))
             .collect();
-        draw_legend(area, &items, (MARGIN, MARGIN + TITLE_H), self.width - 2 * MARGIN)?;
+        draw_header(area, &self.title, &legend, self.width)?;
 
         let left = MARGIN + self.label_w + 12;
         let right = self.width - MARGIN - 10;
         let top = self.top();
         let bottom = top + self.rows.len() as i32 * self.row_h();
-        let x_px = |v: f64| left + ((v / self.x_max).clamp(0.0, 1.0) * (right - left) as f64) as i32;
+        let x_px =
+            |v: f64| left + ((v / self.x_max).clamp(0.0, 1.0) * (right - left) as f64) as i32;
 
         for i in (0..self.rows.len()).step_by(2) {
             let y = top + i as i32 * self.row_h();

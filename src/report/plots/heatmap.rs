@@ -10,7 +10,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::{
     anchored, bold, colored, font, language_labels, text_width, Chart, DrawResult, FONT_SIZE, INK,
-    TITLE_SIZE,
+    MARGIN, TITLE_SIZE,
 };
 use crate::report::scores::ScoreTable;
 
@@ -27,7 +27,6 @@ pub struct DeltaHeatmap {
     col_w: i32,
 }
 
-const MARGIN: i32 = 20;
 const CELL_H: i32 = 24;
 const HEADER_H: i32 = 84;
 const LEGEND_W: i32 = 110;
@@ -72,15 +71,24 @@ impl DeltaHeatmap {
             .map(|l| {
                 tasks
                     .iter()
-                    .map(|t| Some(table.primary_value(cand, t, l)? - table.primary_value(base, t, l)?))
+                    .map(|t| {
+                        Some(table.primary_value(cand, t, l)? - table.primary_value(base, t, l)?)
+                    })
                     .collect()
             })
             .collect();
-        let max = cells.iter().flatten().flatten().map(|d| d.abs()).fold(None, |m: Option<f64>, d| {
-            Some(m.map_or(d, |m| m.max(d)))
-        })?;
+        let max = cells
+            .iter()
+            .flatten()
+            .flatten()
+            .map(|d| d.abs())
+            .fold(None, |m: Option<f64>, d| Some(m.map_or(d, |m| m.max(d))))?;
         let rows = language_labels(&languages);
-        let label_w = rows.iter().map(|r| text_width(r, FONT_SIZE) as i32).max().unwrap_or(0);
+        let label_w = rows
+            .iter()
+            .map(|r| text_width(r, FONT_SIZE) as i32)
+            .max()
+            .unwrap_or(0);
         let col_w = tasks
             .iter()
             .map(|t| text_width(t, FONT_SIZE) as i32 + 16)
@@ -117,7 +125,11 @@ impl Chart for DeltaHeatmap {
     }
 
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
-        area.draw(&Text::new(self.title.clone(), (MARGIN, MARGIN), bold(TITLE_SIZE)))?;
+        area.draw(&Text::new(
+            self.title.clone(),
+            (MARGIN, MARGIN),
+            bold(TITLE_SIZE),
+        ))?;
         area.draw(&Text::new(
             "points, on each task's primary metric; blue: candidate better, red: worse",
             (MARGIN, MARGIN + 28),
@@ -149,8 +161,14 @@ impl Chart for DeltaHeatmap {
                     }
                     None => (MISSING_FILL, "n/a".to_string(), INK),
                 };
-                area.draw(&Rectangle::new([(x, y), (x + self.col_w, y + CELL_H)], fill.filled()))?;
-                area.draw(&Rectangle::new([(x, y), (x + self.col_w, y + CELL_H)], WHITE))?;
+                area.draw(&Rectangle::new(
+                    [(x, y), (x + self.col_w, y + CELL_H)],
+                    fill.filled(),
+                ))?;
+                area.draw(&Rectangle::new(
+                    [(x, y), (x + self.col_w, y + CELL_H)],
+                    WHITE,
+                ))?;
                 area.draw(&Text::new(
                     text,
                     (x + self.col_w / 2, y + CELL_H / 2),
@@ -174,7 +192,11 @@ impl Chart for DeltaHeatmap {
             let y = ly0 + (k * (lh - 1)) / 4;
             area.draw(&PathElement::new(vec![(lx + 18, y), (lx + 23, y)], INK))?;
             area.draw(&Text::new(
-                if k == 2 { "0".to_string() } else { format!("{:+}", t * self.scale) },
+                if k == 2 {
+                    "0".to_string()
+                } else {
+                    format!("{:+}", t * self.scale)
+                },
                 (lx + 26, y),
                 anchored(font(FONT_SIZE * 0.85), HPos::Left, VPos::Center),
             ))?;

@@ -136,6 +136,10 @@ pub fn series_color(i: usize) -> RGBColor {
     }
 }
 
+/// Outer margin and title band of every chart, in pixels.
+pub const MARGIN: i32 = 20;
+pub const TITLE_H: i32 = 34;
+
 pub const FONT_SIZE: f64 = 15.0;
 pub const TITLE_SIZE: f64 = 20.0;
 
@@ -191,7 +195,10 @@ pub fn draw_legend<DB: DrawingBackend>(
             x = x0;
             y += 22;
         }
-        area.draw(&Rectangle::new([(x, y + 2), (x + 14, y + 16)], color.filled()))?;
+        area.draw(&Rectangle::new(
+            [(x, y + 2), (x + 14, y + 16)],
+            color.filled(),
+        ))?;
         area.draw(&Text::new(
             label.clone(),
             (x + 20, y + 9),
@@ -200,6 +207,22 @@ pub fn draw_legend<DB: DrawingBackend>(
         x += w;
     }
     Ok(y + 22 - y0)
+}
+
+/// Draws a chart's title and, below it, its legend (wrapping within `width`).
+pub fn draw_header<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    legend: &[(String, RGBColor)],
+    width: i32,
+) -> DrawResult<DB> {
+    area.draw(&Text::new(
+        title.to_string(),
+        (MARGIN, MARGIN),
+        bold(TITLE_SIZE),
+    ))?;
+    draw_legend(area, legend, (MARGIN, MARGIN + TITLE_H), width - 2 * MARGIN)?;
+    Ok(())
 }
 
 /// Height a legend of `items` takes within `width` (same wrapping as [`draw_legend`]).
@@ -235,8 +258,9 @@ pub fn render_all(table: &ScoreTable) -> Result<Vec<RenderedPlot>> {
             &format!("bars_{}", slug(task)),
             &chart.title,
             &format!(
-                "{task}: {metric} per language for every model, in points, with 95% intervals \
-                 (±1.96 standard errors)."
+                "Every model's {} per language, in points, with 95% intervals (±1.96 standard \
+                 errors).",
+                super::metric_label(metric)
             ),
         )?);
     }
@@ -297,8 +321,8 @@ fn teacher_ablations(table: &ScoreTable) -> Result<Vec<RenderedPlot>> {
                 &format!("teachers_{}_{}", slug(&student), slug(task)),
                 &chart.title,
                 &format!(
-                    "{task}: the base model and each candidate distilled into {student} from a \
-                     different teacher, per language, with 95% intervals."
+                    "The base model and each candidate distilled into {student} from a different \
+                     teacher, per language, with 95% intervals."
                 ),
             )?);
         }
@@ -325,8 +349,8 @@ fn translation_scatters(table: &ScoreTable) -> Result<Vec<RenderedPlot>> {
             &format!("translation_{}", slug(prefix)),
             &chart.title,
             &format!(
-                "{prefix}: {} into English (y) against from English (x), one point per language \
-                 and model; above the diagonal, translating into English is easier.",
+                "{} into English (y) against from English (x), one point per language and \
+                 model; above the diagonal, translating into English scores higher.",
                 super::metric_label(&chart.metric)
             ),
         )?);

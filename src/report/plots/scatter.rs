@@ -1,6 +1,9 @@
 //! Scatter of translation quality into English (y) against out of English (x): one point per
-//! language and model, labelled with the language's FLORES code, with the diagonal y = x.
+//! language and model, a language's points joined and labelled once with its FLORES code, and
+//! the diagonal y = x.
 //! Tasks pair by the naming convention of [`crate::report::translation_direction`].
+
+use std::collections::BTreeMap;
 
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
@@ -8,8 +11,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::{
-    anchored, bold, draw_legend, font, legend_height, nice_max, series_color, Chart, DrawResult,
-    FONT_SIZE, GRID, INK, TITLE_SIZE,
+    anchored, draw_header, font, legend_height, nice_max, series_color, Chart, DrawResult,
+    FONT_SIZE, GRID, INK, MARGIN, TITLE_H,
 };
 use crate::report::metric_label;
 use crate::report::scores::ScoreTable;
@@ -31,8 +34,6 @@ pub struct TranslationScatter {
     legend_h: i32,
 }
 
-const MARGIN: i32 = 20;
-const TITLE_H: i32 = 34;
 const PLOT: i32 = 560;
 const AXIS_W: i32 = 50;
 const WIDTH: i32 = MARGIN + AXIS_W + PLOT + 90 + MARGIN;
@@ -87,7 +88,10 @@ impl TranslationScatter {
         let items: Vec<(String, RGBColor)> =
             models.iter().map(|m| (m.label.clone(), m.color)).collect();
         Some(TranslationScatter {
-            title: format!("{prefix}: {} into English vs from English", metric_label(metric)),
+            title: format!(
+                "{prefix}: {} into English vs from English",
+                metric_label(metric)
+            ),
             metric: metric.to_string(),
             legend_h: legend_height(&items, WIDTH - 2 * MARGIN),
             models,
@@ -106,13 +110,12 @@ impl Chart for TranslationScatter {
     }
 
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
-        area.draw(&Text::new(self.title.clone(), (MARGIN, MARGIN), bold(TITLE_SIZE)))?;
-        let items: Vec<(String, RGBColor)> = self
+        let legend: Vec<(String, RGBColor)> = self
             .models
             .iter()
             .map(|m| (m.label.clone(), m.color))
             .collect();
-        draw_legend(area, &items, (MARGIN, MARGIN + TITLE_H), WIDTH - 2 * MARGIN)?;
+        draw_header(area, &self.title, &legend, WIDTH)?;
         let (left, top) = (MARGIN + AXIS_W, self.top());
         let (right, bottom) = (left + PLOT, top + PLOT);
         let px = |x: f64, y: f64| {
@@ -156,17 +159,34 @@ impl Chart for TranslationScatter {
             (left, top - 8),
             anchored(font(FONT_SIZE), HPos::Left, VPos::Bottom),
         ))?;
+        // One language's points (one per model, in model order) are joined by a thin line
+        // and labelled once, at the last model's point, so labels do not pile up.
+        let mut by_language: BTreeMap<&str, Vec<(i32, i32)>> = BTreeMap::new();
         for m in &self.models {
             for (code, x, y) in &m.points {
+                by_language.entry(code).or_default().push(px(*x, *y));
+            }
+        }
+        for points in by_language.values().filter(|p| p.len() > 1) {
+            area.draw(&PathElement::new(
+                points.clone(),
+                RGBColor(0xAA, 0xAA, 0xAA),
+            ))?;
+        }
+        for m in &self.models {
+            for (_, x, y) in &m.points {
                 let p = px(*x, *y);
                 area.draw(&Circle::new(p, 5, m.color.filled()))?;
                 area.draw(&Circle::new(p, 5, INK.stroke_width(1)))?;
-                area.draw(&Text::new(
-                    code.clone(),
-                    (p.0 + 8, p.1),
-                    anchored(font(FONT_SIZE * 0.75), HPos::Left, VPos::Center),
-                ))?;
             }
+        }
+        for (code, points) in &by_language {
+            let p = points[points.len() - 1];
+            area.draw(&Text::new(
+                code.to_string(),
+                (p.0 + 8, p.1),
+                anchored(font(FONT_SIZE * 0.75), HPos::Left, VPos::Center),
+            ))?;
         }
         Ok(())
     }
