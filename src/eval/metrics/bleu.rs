@@ -18,7 +18,7 @@
 //! assert!((bleu.score(&s) - 100.0).abs() < 1e-9);
 //! ```
 
-use super::ngram::{python_rstrip, python_split, Bag};
+use super::ngram::{clipped_matches, intern, python_rstrip, python_split, windows};
 use super::{sum_stats, Score, KAKUGO_VERSION, SACREBLEU_VERSION};
 
 /// BLEU with 13a tokenization and exponential smoothing; the signature derives from it.
@@ -121,18 +121,17 @@ impl Bleu {
         let ref_words: Vec<Vec<&str>> =
             ref_toks.iter().map(|t| python_split(t).collect()).collect();
         let ref_len = closest_ref_len(hyp_words.len(), ref_words.iter().map(Vec::len));
+        let mut sequences: Vec<&[&str]> = vec![&hyp_words];
+        sequences.extend(ref_words.iter().map(Vec::as_slice));
+        let ids = intern(&sequences);
+        let ref_ids: Vec<&[u32]> = ids[1..].iter().map(Vec::as_slice).collect();
+        let matches = clipped_matches(&ids[0], &ref_ids, n);
         let mut stats = vec![0.0; self.n_stats()];
         stats[0] = hyp_words.len() as f64;
         stats[1] = ref_len as f64;
-        for order in 1..=n {
-            let hyp_bag = Bag::new(&hyp_words, order);
-            let ref_bag = ref_words
-                .iter()
-                .map(|w| Bag::new(w, order))
-                .reduce(|a, b| a.merge_max(&b));
-            let matches = ref_bag.map_or(0, |r| hyp_bag.matches(&r));
-            stats[1 + order] = f64::from(matches);
-            stats[1 + n + order] = f64::from(hyp_bag.total());
+        for (k, m) in matches.into_iter().enumerate() {
+            stats[2 + k] = f64::from(m);
+            stats[2 + n + k] = windows(hyp_words.len(), k + 1) as f64;
         }
         stats
     }

@@ -25,7 +25,7 @@
 //! assert_eq!(chrf.label(), "chrF2++");
 //! ```
 
-use super::ngram::{is_python_whitespace, python_split, Bag};
+use super::ngram::{clipped_matches, intern, is_python_whitespace, python_split, windows};
 use super::{sum_stats, Score, KAKUGO_VERSION, SACREBLEU_VERSION};
 
 /// chrF with its settings; the label and signature derive from them.
@@ -41,18 +41,6 @@ pub struct ChrF {
 
 /// Python's `string.punctuation`, which sacrebleu splits off words.
 const PUNCTUATION: &str = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
-
-/// One segment's n-grams: character orders, then word orders.
-struct NGrams<'a> {
-    chars: Vec<Bag<'a, char>>,
-    words: Vec<Bag<'a, &'a str>>,
-}
-
-/// One segment's units: characters without whitespace, and punctuation-split words.
-struct Units<'s> {
-    chars: Vec<char>,
-    words: Vec<&'s str>,
-}
 
 impl ChrF {
     /// chrF++: 6 character orders, 2 word orders, β = 2 (sacrebleu `CHRF(word_order=2)`).
@@ -94,12 +82,11 @@ impl ChrF {
     /// Per-segment sufficient statistics against the best of `refs` (all zeros without
     /// references).
     pub fn segment_stats(&self, hyp: &str, refs: &[&str]) -> Vec<f64> {
-        let hyp_units = self.units(hyp);
-        let hyp_grams = self.ngrams(&hyp_units);
+        let hyp_chars = chars_without_whitespace(hyp);
+        let hyp_words = self.words(hyp);
         let mut best: Option<(f64, Vec<f64>)> = None;
         for r in refs {
-            let ref_units = self.units(r);
-            let stats = self.match_stats(&hyp_grams, &self.ngrams(&ref_units));
+            let stats = self.pair_stats(&hyp_chars, &hyp_words, r);
             let f = self.score(&stats);
             // Strictly greater: sacrebleu keeps the first of equally good references.
             if best.as_ref().is_none_or(|(bf, _)| f > *bf) {
@@ -154,53 +141,47 @@ impl ChrF {
         100.0 * score
     }
 
-    fn units<'s>(&self, sentence: &'s str) -> Units<'s> {
-        Units {
-            chars: sentence
-                .chars()
-                .filter(|&c| !is_python_whitespace(c))
-                .collect(),
-            words: if self.word_order > 0 {
-                split_punctuation(sentence)
-            } else {
-                Vec::new()
-            },
+    fn words<'s>(&self, sentence: &'s str) -> Vec<&'s str> {
+        if self.word_order > 0 {
+            split_punctuation(sentence)
+        } else {
+            Vec::new()
         }
     }
 
-    fn ngrams<'a>(&self, units: &'a Units<'_>) -> NGrams<'a> {
-        NGrams {
-            chars: (1..=self.char_order)
-                .map(|n| Bag::new(&units.chars, n))
-                .collect(),
-            words: (1..=self.word_order)
-                .map(|n| Bag::new(&units.words, n))
-                .collect(),
-        }
-    }
-
-    fn match_stats(&self, hyp: &NGrams, reference: &NGrams) -> Vec<f64> {
+    /// The statistics of one hypothesis against one reference.
+    fn pair_stats(&self, hyp_chars: &[u32], hyp_words: &[&str], reference: &str) -> Vec<f64> {
         let mut out = Vec::with_capacity(self.n_stats());
-        for (h, r) in hyp.chars.iter().zip(&reference.chars) {
-            out.extend(order_stats(h, r));
-        }
-        for (h, r) in hyp.words.iter().zip(&reference.words) {
-            out.extend(order_stats(h, r));
+        let ref_chars = chars_without_whitespace(reference);
+        push_orders(&mut out, hyp_chars, &ref_chars, self.char_order);
+        if self.word_order > 0 {
+            let ref_words = split_punctuation(reference);
+            let ids = intern(&[hyp_words, &ref_words]);
+            push_orders(&mut out, &ids[0], &ids[1], self.word_order);
         }
         out
     }
 }
 
-/// `[hyp count, ref count, matches]` of one order; no reference n-grams zero the hypothesis
-/// count (sacrebleu's `_get_match_statistics`), so such an order adds nothing to a corpus.
-fn order_stats<T: Ord>(hyp: &Bag<'_, T>, reference: &Bag<'_, T>) -> [f64; 3] {
-    let n_ref = reference.total();
-    let n_hyp = if n_ref > 0 { hyp.total() } else { 0 };
-    [
-        f64::from(n_hyp),
-        f64::from(n_ref),
-        f64::from(hyp.matches(reference)),
-    ]
+/// Characters as units, all (Python) whitespace removed.
+fn chars_without_whitespace(sentence: &str) -> Vec<u32> {
+    sentence
+        .chars()
+        .filter(|&c| !is_python_whitespace(c))
+        .map(u32::from)
+        .collect()
+}
+
+/// `[hyp count, ref count, matches]` per order 1..=`max_order`. An order without reference
+/// n-grams zeroes the hypothesis count (sacrebleu's `_get_match_statistics`), so such an
+/// order adds nothing to a corpus.
+fn push_orders(out: &mut Vec<f64>, hyp: &[u32], reference: &[u32], max_order: usize) {
+    let matches = clipped_matches(hyp, &[reference], max_order);
+    for (n, m) in (1..=max_order).zip(matches) {
+        let n_ref = windows(reference.len(), n);
+        let n_hyp = if n_ref > 0 { windows(hyp.len(), n) } else { 0 };
+        out.extend([n_hyp as f64, n_ref as f64, f64::from(m)]);
+    }
 }
 
 /// Whitespace tokens with one trailing (else leading) ASCII punctuation character split off
