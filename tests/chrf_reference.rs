@@ -9,7 +9,7 @@ mod common;
 
 use kakugo::eval::metrics::bleu::Bleu;
 use kakugo::eval::metrics::chrf::ChrF;
-use kakugo::eval::metrics::{sum_stats, Metric};
+use kakugo::eval::metrics::{sum_stats, Metric, Score};
 
 const HYPS: [&str; 3] = ["the cat sat on the mat", "a dog ran", "hello world"];
 const REFS: [&str; 3] = ["the cat sat on the mat", "the dog runs", "goodbye world"];
@@ -22,23 +22,23 @@ fn close(got: f64, expected: f64, what: &str) {
     );
 }
 
+/// Per-segment statistics of the golden example (one reference each).
+fn golden_stats(segment_stats: impl Fn(&str, &[&str]) -> Vec<f64>) -> Vec<Vec<f64>> {
+    HYPS.iter()
+        .zip(REFS)
+        .map(|(h, r)| segment_stats(h, &[r]))
+        .collect()
+}
+
 #[test]
 fn golden_corpus_example() {
     let c = ChrF::chrf_plus_plus();
-    let stats: Vec<Vec<f64>> = HYPS
-        .iter()
-        .zip(REFS)
-        .map(|(h, r)| c.segment_stats(h, &[r]))
-        .collect();
+    let stats = golden_stats(|h, r| c.segment_stats(h, r));
     // sacrebleu 2.6.0: CHRF(word_order=2).corpus_score(HYPS, [REFS])
     assert_eq!(format!("{:.2}", c.corpus_score(&stats)), "63.11");
     close(c.corpus_score(&stats), 63.1127471983147, "corpus chrF++");
     let plain = ChrF::plain();
-    let plain_stats: Vec<Vec<f64>> = HYPS
-        .iter()
-        .zip(REFS)
-        .map(|(h, r)| plain.segment_stats(h, &[r]))
-        .collect();
+    let plain_stats = golden_stats(|h, r| plain.segment_stats(h, r));
     close(
         plain.corpus_score(&plain_stats),
         61.5377691360066,
@@ -47,11 +47,7 @@ fn golden_corpus_example() {
     // BLEU().corpus_score: "BLEU = 77.65 72.7/62.5/80.0/100.0 (BP = 1.000 ratio = 1.000
     // hyp_len = 11 ref_len = 11)"
     let b = Bleu::corpus();
-    let bleu_stats: Vec<Vec<f64>> = HYPS
-        .iter()
-        .zip(REFS)
-        .map(|(h, r)| b.segment_stats(h, &[r]))
-        .collect();
+    let bleu_stats = golden_stats(|h, r| b.segment_stats(h, r));
     assert_eq!(
         b.report(&sum_stats(&bleu_stats, 10), 1).text(2, false),
         "BLEU = 77.65 72.7/62.5/80.0/100.0 (BP = 1.000 ratio = 1.000 hyp_len = 11 ref_len = 11)"
@@ -125,8 +121,20 @@ fn read_meta() -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
-fn without_kakugo(signature: &str) -> &str {
-    signature.rsplit_once("|kakugo:").unwrap().0
+/// A corpus score against the meta file's `corpus_{key}` value, `corpus_{key}_str` (sacrebleu's
+/// `str(score)`, where recorded) and `{key}_signature` (without kakugo's own field).
+fn check_against_meta(report: &Score, key: &str) {
+    let meta = read_meta();
+    let value = meta[format!("corpus_{key}")].as_f64().unwrap();
+    close(report.value, value, &format!("corpus_{key}"));
+    if let Some(printed) = meta[format!("corpus_{key}_str")].as_str() {
+        assert_eq!(report.text(2, false), printed);
+    }
+    let signature = report.signature.rsplit_once("|kakugo:").unwrap().0;
+    assert_eq!(
+        signature,
+        meta[format!("{key}_signature")].as_str().unwrap()
+    );
 }
 
 #[test]
@@ -142,21 +150,8 @@ fn chrf_plus_plus_matches_sacrebleu_on_211_cases() {
         stats.push(s);
     }
     close(pp.corpus_score(&stats), corpus, "corpus chrF++");
-    let meta = read_meta();
-    close(
-        corpus,
-        meta["corpus_chrfpp"].as_f64().unwrap(),
-        "meta corpus_chrfpp",
-    );
     let report = pp.report(&sum_stats(&stats, 24), 1);
-    assert_eq!(
-        report.text(2, false),
-        meta["corpus_chrfpp_str"].as_str().unwrap()
-    );
-    assert_eq!(
-        without_kakugo(&report.signature),
-        meta["chrfpp_signature"].as_str().unwrap()
-    );
+    check_against_meta(&report, "chrfpp");
 }
 
 #[test]
@@ -191,37 +186,18 @@ fn statistics_chrf_and_bleu_match_sacrebleu_on_211_cases() {
     }
     assert_eq!(rows, 211);
 
-    let meta = read_meta();
     let chrf_stats: Vec<Vec<f64>> = cases
         .iter()
         .map(|c| plain.segment_stats(&c.hyp, &[c.reference.as_str()]))
         .collect();
-    close(
-        plain.corpus_score(&chrf_stats),
-        meta["corpus_chrf"].as_f64().unwrap(),
-        "corpus chrF",
-    );
+    check_against_meta(&plain.report(&sum_stats(&chrf_stats, 18), 1), "chrf");
     let bleu_stats: Vec<Vec<f64>> = cases
         .iter()
         .map(|c| bleu_corpus.segment_stats(&c.hyp, &[c.reference.as_str()]))
         .collect();
-    close(
-        bleu_corpus.corpus_score(&bleu_stats),
-        meta["corpus_bleu_13a"].as_f64().unwrap(),
-        "corpus BLEU",
-    );
-    let report = bleu_corpus.report(&sum_stats(&bleu_stats, 10), 1);
-    assert_eq!(
-        report.text(2, false),
-        meta["corpus_bleu_13a_str"].as_str().unwrap()
-    );
-    assert_eq!(
-        without_kakugo(&report.signature),
-        meta["bleu_13a_signature"].as_str().unwrap()
-    );
-    assert_eq!(
-        without_kakugo(&plain.signature(1)),
-        meta["chrf_signature"].as_str().unwrap()
+    check_against_meta(
+        &bleu_corpus.report(&sum_stats(&bleu_stats, 10), 1),
+        "bleu_13a",
     );
     // The suite-level entry points agree with the metric structs.
     let summed = sum_stats(&bleu_stats, 10);
