@@ -108,16 +108,9 @@ fn parse_plain(path: &Path, bytes: &[u8], split: Split) -> Result<BTreeMap<u32, 
 /// Parses a subset TSV, checking that each `index_id` is unique and lies in its `split`.
 fn parse_subset(path: &Path, bytes: &[u8]) -> Result<Vec<SubsetRecord>> {
     let mut records = Vec::new();
-    let mut first_line: BTreeMap<u32, usize> = BTreeMap::new();
+    let mut ids = tsv::IndexIds::default();
     tsv::for_each_row(path, bytes, &SUBSET_HEADER, |line, row| {
-        let index_id: u32 = row[0].parse().map_err(|_| {
-            Error::parse(
-                path,
-                line,
-                "index_id",
-                format!("expected a non-negative integer, found `{}`", &row[0]),
-            )
-        })?;
+        let index_id = ids.read(path, line, &row[0])?;
         let split = match &row[1] {
             "dev" => Split::Dev,
             "devtest" => Split::Devtest,
@@ -136,14 +129,6 @@ fn parse_subset(path: &Path, bytes: &[u8]) -> Result<Vec<SubsetRecord>> {
                 line,
                 "index_id",
                 format!("index_id {index_id} is not in {split} (dev is 0-996, devtest 997-2008)"),
-            ));
-        }
-        if let Some(earlier) = first_line.insert(index_id, line) {
-            return Err(Error::parse(
-                path,
-                line,
-                "index_id",
-                format!("index_id {index_id} repeated (first on line {earlier})"),
             ));
         }
         if row[2].is_empty() {

@@ -8,7 +8,6 @@
 //! labels as choices, the category's index as gold, `category` in the metadata and `index_id`
 //! as id. Rows keep the file's order.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use crate::data::{tsv, utf8, LoadedFiles, MultipleChoiceDoc, Split};
@@ -57,24 +56,9 @@ fn parse_labels(path: &Path, text: &str) -> Result<Vec<String>> {
 /// Parses a SIB-200 TSV, checking every field; duplicate `index_id`s are an error.
 fn parse_records(path: &Path, bytes: &[u8], labels: &[String]) -> Result<Vec<Sib200Record>> {
     let mut records = Vec::new();
-    let mut first_line: HashMap<u32, usize> = HashMap::new();
+    let mut ids = tsv::IndexIds::default();
     tsv::for_each_row(path, bytes, &HEADER, |line, row| {
-        let index_id: u32 = row[0].parse().map_err(|_| {
-            Error::parse(
-                path,
-                line,
-                "index_id",
-                format!("expected a non-negative integer, found `{}`", &row[0]),
-            )
-        })?;
-        if let Some(earlier) = first_line.insert(index_id, line) {
-            return Err(Error::parse(
-                path,
-                line,
-                "index_id",
-                format!("index_id {index_id} repeated (first on line {earlier})"),
-            ));
-        }
+        let index_id = ids.read(path, line, &row[0])?;
         let category = &row[1];
         if !labels.iter().any(|l| l == category) {
             return Err(Error::parse(

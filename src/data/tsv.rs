@@ -5,6 +5,7 @@
 //! those quotes as text, so rows go through the `csv` crate. Records end at `\n` only, so a
 //! stray `\r` inside a sentence stays part of it.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use csv::{ErrorKind, ReaderBuilder, StringRecord, Terminator};
@@ -68,5 +69,34 @@ fn csv_error(path: &Path, err: &csv::Error, header: &[&str]) -> Error {
             format!("invalid UTF-8: {err}"),
         ),
         _ => Error::parse(path, line, "<record>", err.to_string()),
+    }
+}
+
+/// Reads `index_id` columns (FLORES sentence numbers) and rejects a repeat, naming the line
+/// the id first appeared on.
+#[derive(Default)]
+pub(crate) struct IndexIds {
+    first_line: HashMap<u32, usize>,
+}
+
+impl IndexIds {
+    pub fn read(&mut self, path: &Path, line: usize, text: &str) -> Result<u32> {
+        let index_id: u32 = text.parse().map_err(|_| {
+            Error::parse(
+                path,
+                line,
+                "index_id",
+                format!("expected a non-negative integer, found `{text}`"),
+            )
+        })?;
+        if let Some(earlier) = self.first_line.insert(index_id, line) {
+            return Err(Error::parse(
+                path,
+                line,
+                "index_id",
+                format!("index_id {index_id} repeated (first on line {earlier})"),
+            ));
+        }
+        Ok(index_id)
     }
 }
