@@ -377,6 +377,28 @@ mod tests {
         }
     }
 
+    /// No short code, name or alias of one language resolves to a different language; the
+    /// only ambiguity is between scripts of one language with no default.
+    #[test]
+    fn short_names_never_cross_languages() {
+        for l in all() {
+            for alias in l.aliases {
+                assert_eq!(resolve(alias).unwrap(), l, "alias {alias}");
+            }
+            let shorts = [Some(l.iso639_3), l.iso639_1, l.global_mmlu, Some(l.name)];
+            for short in shorts.into_iter().flatten() {
+                match resolve(short) {
+                    Ok(r) => assert_eq!(r.iso639_3, l.iso639_3, "{short} -> {}", r.code),
+                    Err(e) => {
+                        let siblings = all().iter().filter(|o| o.iso639_3 == l.iso639_3);
+                        assert!(siblings.clone().all(|o| !o.default_script), "{short}: {e}");
+                        assert!(siblings.count() > 1, "{short}: {e}");
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn ambiguous_scripts_list_candidates() {
         let err = resolve("ace").unwrap_err().to_string();

@@ -108,3 +108,23 @@ fn a_missing_file_names_the_file_and_the_cache() {
     .to_string();
     assert!(err.contains("Davlan/sib200@v9"), "{err}");
 }
+
+/// Not cached and not offline: the hub is asked (here without network, or for a revision that
+/// does not exist), and the error still names the file and the cache it was missing from.
+#[test]
+fn a_failed_download_names_the_file_and_the_cache() {
+    let cache = tempfile::tempdir().unwrap();
+    build_cache(cache.path(), COMMIT);
+    let source = hub(cache.path(), "kakugo-no-such-revision").with_offline(false);
+    let err = sib200::load(
+        &source,
+        lang("eng_Latn"),
+        Split::Test,
+        &mut LoadedFiles::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("`data/eng_Latn/test.tsv` of dataset Davlan/sib200@kakugo-no-such-revision is not in the hub cache"), "{err}");
+    assert!(err.contains(&cache.path().display().to_string()), "{err}");
+    assert!(err.contains("downloading it failed"), "{err}");
+}
