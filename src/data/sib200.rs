@@ -1,114 +1,129 @@
-//! SIB-200 (Adelani et al., 2024): topic classification over FLORES-200 sentences.
+//! SIB-200 topic classification (Adelani et al., 2023, arXiv:2309.07445).
 //!
-//! Layout `<root>/sib200/<lang>/{train,dev,test}.tsv` and `labels.txt`. The TSVs were
-//! written by pandas: TAB-delimited with RFC 4180 quoting (170 of 205 languages have quoted
-//! fields), so they are read with a quote-aware reader, never split on TAB. Text is kept
-//! exactly as it is. Each row becomes a [`MultipleChoiceDoc`] whose choices are the labels.
+//! Layout: `<lang>/{train,dev,test}.tsv` and `<lang>/labels.txt` under the dataset root
+//! (`data/` in `Davlan/sib200`). A TSV has the header `index_id<TAB>category<TAB>text` and
+//! pandas' quoting (see [`super::tsv`]); `index_id` is the sentence's FLORES-200 position
+//! (dev then devtest, 0-based) and `category` one of the labels in `labels.txt`, whose line
+//! order is the label index. Each row becomes a [`MultipleChoiceDoc`] with field `text`, the
+//! labels as choices, the category's index as gold, `category` in the metadata and `index_id`
+//! as id. Rows keep the file's order.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde::Deserialize;
-
-use super::{DataFile, Loaded, MultipleChoiceDoc};
+use crate::data::{tsv, utf8, LoadedFiles, MultipleChoiceDoc, Split};
+use crate::lang::{Dataset, Language};
 use crate::{Error, Result};
 
-/// One TSV row, with the dataset's own column names.
-#[derive(Debug, Deserialize)]
-struct Sib200Row {
-    index_id: u32,
-    category: String,
-    text: String,
+use super::DataSource;
+
+/// One row of a SIB-200 TSV, with the dataset's column names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sib200Record {
+    pub index_id: u32,
+    pub category: String,
+    pub text: String,
 }
 
-/// Loads one language's split.
-pub fn load(root: &Path, language: &str, split: &str) -> Result<Loaded<MultipleChoiceDoc>> {
-    let dir = root.join("sib200").join(language);
-    let labels_path = dir.join("labels.txt");
-    let labels: Vec<String> = std::fs::read_to_string(&labels_path)
-        .map_err(|e| Error::io(&labels_path, e))?
-        .lines()
-        .filter(|l| !l.is_empty())
-        .map(str::to_string)
-        .collect();
-    let path = dir.join(format!("{split}.tsv"));
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(b'\t')
-        .from_path(&path)
-        .map_err(|e| Error::file(&path, e.to_string()))?;
-    let headers = reader
-        .headers()
-        .map_err(|e| Error::parse(&path, 1, "header", e.to_string()))?
-        .clone();
-    let mut docs = Vec::new();
-    for (i, row) in reader.records().enumerate() {
-        let line = i + 2;
-        let record = row.map_err(|e| Error::parse(&path, line, "row", e.to_string()))?;
-        let raw: Sib200Row = record.deserialize(Some(&headers)).map_err(|e| {
-            let field = match e.kind() {
-                csv::ErrorKind::Deserialize { err, .. } => err
-                    .field()
-                    .and_then(|f| headers.get(f as usize))
-                    .unwrap_or("row")
-                    .to_string(),
-                _ => "row".to_string(),
-            };
-            Error::parse(&path, line, field, e.to_string())
-        })?;
-        let gold = labels
-            .iter()
-            .position(|l| *l == raw.category)
-            .ok_or_else(|| {
-                Error::parse(
-                    &path,
-                    line,
-                    "category",
-                    format!(
-                        "`{}` is not one of labels.txt: {}",
-                        raw.category,
-                        labels.join(", ")
-                    ),
-                )
-            })?;
-        docs.push(MultipleChoiceDoc {
-            id: raw.index_id.to_string(),
-            language: language.to_string(),
-            fields: BTreeMap::from([("text".to_string(), raw.text)]),
-            choices: labels.clone(),
-            gold,
-            metadata: BTreeMap::from([("category".to_string(), raw.category)]),
-        });
+const HEADER: [&str; 3] = ["index_id", "category", "text"];
+const SPLITS: [Split; 3] = [Split::Train, Split::Dev, Split::Test];
+
+/// Parses `labels.txt`: one non-empty, distinct label per line.
+fn parse_labels(path: &Path, text: &str) -> Result<Vec<String>> {
+    let mut labels: Vec<String> = Vec::new();
+    for (i, label) in text.lines().enumerate() {
+        if label.trim().is_empty() {
+            return Err(Error::parse(path, i + 1, "label", "empty label"));
+        }
+        if labels.iter().any(|l| l == label) {
+            return Err(Error::parse(
+                path,
+                i + 1,
+                "label",
+                format!("label `{label}` repeated"),
+            ));
+        }
+        labels.push(label.to_string());
     }
-    Ok(Loaded {
-        docs,
-        files: vec![
-            DataFile::hash(root, &path)?,
-            DataFile::hash(root, &labels_path)?,
-        ],
-    })
+    if labels.len() < 2 {
+        return Err(Error::file(
+            path,
+            format!("expected at least 2 labels, found {}", labels.len()),
+        ));
+    }
+    Ok(labels)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// Parses a SIB-200 TSV, checking every field; duplicate `index_id`s are an error.
+fn parse_records(path: &Path, bytes: &[u8], labels: &[String]) -> Result<Vec<Sib200Record>> {
+    let mut records = Vec::new();
+    let mut ids = tsv::IndexIds::default();
+    tsv::for_each_row(path, bytes, &HEADER, |line, row| {
+        let index_id = ids.read(path, line, &row[0])?;
+        let category = &row[1];
+        if !labels.iter().any(|l| l == category) {
+            return Err(Error::parse(
+                path,
+                line,
+                "category",
+                format!("expected one of {labels:?} (labels.txt), found `{category}`"),
+            ));
+        }
+        if row[2].is_empty() {
+            return Err(Error::parse(path, line, "text", "empty text"));
+        }
+        let record = Sib200Record {
+            index_id,
+            category: category.to_string(),
+            text: row[2].to_string(),
+        };
+        records.push(record);
+        Ok(())
+    })?;
+    Ok(records)
+}
 
-    #[test]
-    fn unknown_category_names_line_and_field() {
-        let dir = tempfile::tempdir().unwrap();
-        let lang = dir.path().join("sib200/xxx_Latn");
-        std::fs::create_dir_all(&lang).unwrap();
-        std::fs::write(lang.join("labels.txt"), "travel\nsports\n").unwrap();
-        std::fs::write(
-            lang.join("test.tsv"),
-            "index_id\tcategory\ttext\n1\ttravel\t\"He said \"\"hi\"\"\"\n2\tcooking\tx\n",
-        )
-        .unwrap();
-        let err = load(dir.path(), "xxx_Latn", "test")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("test.tsv: line 3: field `category`: `cooking` is not one of"),
-            "{err}"
-        );
+fn to_doc(record: Sib200Record, labels: &[String], language: &str) -> MultipleChoiceDoc {
+    let gold = labels
+        .iter()
+        .position(|l| *l == record.category)
+        .expect("category checked against labels");
+    MultipleChoiceDoc {
+        id: record.index_id.to_string(),
+        language: language.to_string(),
+        fields: [("text".to_string(), record.text)].into(),
+        choices: labels.to_vec(),
+        gold,
+        metadata: [("category".to_string(), record.category)].into(),
     }
+}
+
+/// Loads one TSV file with its `labels.txt`.
+pub fn load_files(
+    tsv_path: &Path,
+    labels_path: &Path,
+    language: &Language,
+    files: &mut LoadedFiles,
+) -> Result<Vec<MultipleChoiceDoc>> {
+    let labels_bytes = files.read(labels_path)?;
+    let labels = parse_labels(labels_path, utf8(labels_path, &labels_bytes)?)?;
+    let bytes = files.read(tsv_path)?;
+    let records = parse_records(tsv_path, &bytes, &labels)?;
+    Ok(records
+        .into_iter()
+        .map(|r| to_doc(r, &labels, language.code))
+        .collect())
+}
+
+/// Loads one language's split (`train`, `dev` or `test`) from a source.
+pub fn load(
+    source: &DataSource,
+    language: &Language,
+    split: Split,
+    files: &mut LoadedFiles,
+) -> Result<Vec<MultipleChoiceDoc>> {
+    split.check(Dataset::Sib200, &SPLITS)?;
+    let code = language.require_in(Dataset::Sib200)?;
+    let tsv_path = source.resolve(&[format!("{code}/{split}.tsv")])?;
+    let labels_path = source.resolve(&[format!("{code}/labels.txt")])?;
+    load_files(&tsv_path, &labels_path, language, files)
 }

@@ -13,7 +13,7 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use serde_json::json;
 
-use crate::data::{self, DataFile};
+use crate::data::{self, DataSources, LoadedFiles, Split};
 use crate::eval::metrics::chrf::ChrF;
 use crate::eval::metrics::{bootstrap_stderr, mean_stderr, Metric};
 use crate::model::{
@@ -86,9 +86,7 @@ pub fn evaluate(
                     run_translation(model, cache.as_ref(), task, &language, limit, opts)?
                 }
             };
-            for f in files {
-                data_files.insert(f.path, f.sha256);
-            }
+            data_files.extend(files.manifest_entries(&opts.data_root));
             tracing::info!(
                 "{} {}: {}",
                 task.name,
@@ -132,7 +130,7 @@ pub fn evaluate(
     })
 }
 
-type TaskOutput = (TaskResult, Vec<DataFile>, Vec<serde_json::Value>);
+type TaskOutput = (TaskResult, LoadedFiles, Vec<serde_json::Value>);
 
 fn run_multiple_choice(
     model: &mut dyn LanguageModel,
@@ -142,17 +140,22 @@ fn run_multiple_choice(
     limit: Option<usize>,
     opts: &EvalOptions,
 ) -> Result<TaskOutput> {
-    let loaded = data::sib200::load(&opts.data_root, language, &task.split)?;
-    let keys: Vec<String> = loaded
-        .docs
+    let mut files = LoadedFiles::default();
+    let all_docs = data::sib200::load(
+        &DataSources::under(&opts.data_root).sib200,
+        crate::lang::resolve(language)?,
+        task.split.parse::<Split>()?,
+        &mut files,
+    )?;
+    let keys: Vec<String> = all_docs
         .iter()
         .map(|d| d.metadata.get("category").cloned().unwrap_or_default())
         .collect();
     let picked = match limit {
         Some(n) => data::sample_stratified(&keys, n, task.seed),
-        None => (0..loaded.docs.len()).collect(),
+        None => (0..all_docs.len()).collect(),
     };
-    let docs: Vec<_> = picked.iter().map(|&i| &loaded.docs[i]).collect();
+    let docs: Vec<_> = picked.iter().map(|&i| &all_docs[i]).collect();
     let template = task.template_for(language);
     let groups = docs
         .iter()
@@ -241,7 +244,7 @@ fn run_multiple_choice(
             metrics,
             items,
         },
-        loaded.files,
+        files,
         samples,
     ))
 }
@@ -258,14 +261,21 @@ fn run_translation(
         Direction::XxEn => (language, "eng_Latn"),
         Direction::EnXx => ("eng_Latn", language),
     };
-    let loaded = data::flores::load_pairs(&opts.data_root, src, tgt, &task.split)?;
-    let mut picked: Vec<usize> = (0..loaded.docs.len()).collect();
+    let mut files = LoadedFiles::default();
+    let all_docs = data::flores::load_pairs(
+        &DataSources::under(&opts.data_root).flores,
+        crate::lang::resolve(src)?,
+        crate::lang::resolve(tgt)?,
+        task.split.parse::<Split>()?,
+        &mut files,
+    )?;
+    let mut picked: Vec<usize> = (0..all_docs.len()).collect();
     if let Some(n) = limit.filter(|&n| n < picked.len()) {
         picked.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(task.seed));
         picked.truncate(n);
         picked.sort_unstable();
     }
-    let docs: Vec<_> = picked.iter().map(|&i| &loaded.docs[i]).collect();
+    let docs: Vec<_> = picked.iter().map(|&i| &all_docs[i]).collect();
     let name = |code: &str| crate::lang::resolve(code).map(|l| l.name.to_string());
     let (src_name, tgt_name) = (name(src)?, name(tgt)?);
     let template = task.template_for(language);
@@ -352,7 +362,7 @@ fn run_translation(
             metrics,
             items,
         },
-        loaded.files,
+        files,
         samples,
     ))
 }
