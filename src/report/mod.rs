@@ -110,7 +110,7 @@ pub fn translation_direction(task: &str) -> Option<(&str, Direction)> {
 /// `kaz_Cyrl Kazakh`: the FLORES code and the English name, ASCII only, so plots render with
 /// the shipped Latin font whatever the language's script. Unknown codes are shown as given.
 pub fn language_label(code: &str) -> String {
-    match crate::lang::LANGUAGES.iter().find(|l| l.code == code) {
+    match crate::lang::get(code) {
         Some(l) => format!("{} {}", l.code, l.name),
         None => code.to_string(),
     }
