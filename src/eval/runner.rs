@@ -14,8 +14,8 @@ use rand::SeedableRng;
 use serde_json::json;
 
 use crate::data::{self, DataSources, LoadedFiles, Split};
-use crate::eval::metrics::chrf::ChrF;
-use crate::eval::metrics::{bootstrap_stderr, mean_stderr, Metric};
+use crate::eval::metrics::accuracy::{select, ChoiceScore};
+use crate::eval::metrics::{bootstrap_stderr, mean_stderr, sum_stats, Metric, Normalization};
 use crate::model::{
     ChoiceGroup, GenerateRequest, Generation, LanguageModel, Loglikelihood, Prompt, Sampling,
 };
@@ -182,44 +182,33 @@ fn run_multiple_choice(
     let mut samples = Vec::new();
     let mut per_metric: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
     for ((doc, group), s) in docs.iter().zip(&groups).zip(&scores) {
-        let pick = |norm: bool| {
-            (0..s.len())
-                .max_by(|&a, &b| {
-                    let v = |c: usize| {
-                        if norm {
-                            s[c].logprob / doc.choices[c].chars().count().max(1) as f64
-                        } else {
-                            s[c].logprob
-                        }
-                    };
-                    v(a).total_cmp(&v(b)).then(b.cmp(&a))
-                })
-                .expect("choices")
-        };
+        let choices: Vec<ChoiceScore> = s
+            .iter()
+            .zip(&doc.choices)
+            .map(|(l, text)| ChoiceScore::new(l.logprob, text, l.n_tokens))
+            .collect();
+        let pick = |norm: Normalization| select(&choices, norm).expect("every item has choices");
         let mut item = ItemScore {
             id: doc.id.clone(),
             scores: BTreeMap::new(),
             stats: BTreeMap::new(),
         };
         for m in &task.metrics {
-            let value = match m {
-                Metric::Acc => 100.0 * (pick(false) == doc.gold) as u8 as f64,
-                Metric::AccNorm => 100.0 * (pick(true) == doc.gold) as u8 as f64,
-                other => {
-                    return Err(Error::usage(format!(
-                        "task `{}`: metric `{}` needs a translation task",
-                        task.name,
-                        other.name()
-                    )))
-                }
-            };
+            let norm = m.normalization().ok_or_else(|| {
+                Error::usage(format!(
+                    "task `{}`: metric `{}` needs a translation task",
+                    task.name,
+                    m.name()
+                ))
+            })?;
+            let value = 100.0 * (pick(norm) == doc.gold) as u8 as f64;
             item.scores.insert(m.name().to_string(), value);
             per_metric.entry(m.name()).or_default().push(value);
         }
         samples.push(json!({
             "task": task.name, "language": language, "id": doc.id,
             "prompt_sha256": sha256_bytes(group.context.as_bytes()),
-            "gold": doc.gold, "prediction": pick(false),
+            "gold": doc.gold, "prediction": pick(Normalization::None),
             "logprobs": s.iter().map(|l| l.logprob).collect::<Vec<_>>(),
         }));
         items.push(item);
@@ -315,18 +304,13 @@ fn run_translation(
             stats: BTreeMap::new(),
         };
         for m in &task.metrics {
-            let chrf = match m {
-                Metric::ChrfPlusPlus => ChrF::chrf_plus_plus(),
-                Metric::Chrf => ChrF::plain(),
-                other => {
-                    return Err(Error::usage(format!(
-                        "task `{}`: metric `{}` needs a multiple-choice task",
-                        task.name,
-                        other.name()
-                    )))
-                }
-            };
-            let s = chrf.segment_stats(hyp, &refs);
+            let s = m.segment_stats(hyp, &refs).ok_or_else(|| {
+                Error::usage(format!(
+                    "task `{}`: metric `{}` needs a multiple-choice task",
+                    task.name,
+                    m.name()
+                ))
+            })?;
             item.stats.insert(m.name().to_string(), s.clone());
             stats.entry(*m).or_default().push(s);
         }
@@ -341,16 +325,12 @@ fn run_translation(
         .metrics
         .iter()
         .map(|m| {
-            let chrf = if *m == Metric::Chrf {
-                ChrF::plain()
-            } else {
-                ChrF::chrf_plus_plus()
-            };
             let s = &stats[m];
+            let score = |sum: &[f64]| m.corpus_score(sum).expect("a corpus metric");
             MetricValue {
                 name: m.name().into(),
-                value: chrf.corpus_score(s),
-                stderr: bootstrap_stderr(s, |sum| chrf.score(sum), BOOTSTRAP_RESAMPLES, task.seed),
+                value: score(&sum_stats(s, s[0].len())),
+                stderr: bootstrap_stderr(s, score, BOOTSTRAP_RESAMPLES, task.seed),
                 n: s.len(),
             }
         })
