@@ -77,6 +77,16 @@ impl Error {
         }
     }
 
+    /// A TOML file that does not parse or does not fit its schema, at the line of the
+    /// offending key or value.
+    pub fn toml(path: impl AsRef<Path>, text: &str, field: &str, err: &toml::de::Error) -> Self {
+        let line = err
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
+            .unwrap_or(1);
+        Error::parse(path, line, field, err.message().to_string())
+    }
+
     /// A whole file is unusable.
     pub fn file(path: impl AsRef<Path>, message: impl Into<String>) -> Self {
         Error::File {

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod data;
 pub mod error;
 pub mod eval;
+pub mod experiment;
 pub mod lang;
 pub mod model;
 pub mod report;

@@ -70,7 +70,8 @@ pub fn run(args: EvalArgs) -> anyhow::Result<i32> {
                 .unwrap_or_else(|| args.out.join("responses.sqlite")),
         ),
     };
-    let output = evaluate(model.as_mut(), &suite, &sha, &opts)?;
+    let mut output = evaluate(model.as_mut(), &suite, &sha, &opts)?;
+    output.record.lineage = crate::store::run_record::candidate_lineage(&args.model)?;
     let stem = format!("{}.{}", output.record.model.replace('/', "_"), suite.name);
     let record_path = args.out.join(format!("{stem}.json"));
     output.record.write(&record_path)?;

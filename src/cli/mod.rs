@@ -11,6 +11,7 @@ pub mod jsonl;
 pub mod leaderboard;
 pub mod loglik;
 pub mod report;
+pub mod run;
 
 /// kakugo: build and judge small language models for low-resource languages.
 #[derive(Debug, Parser)]
@@ -39,6 +40,12 @@ pub enum Command {
     Compare(compare::CompareArgs),
     /// Rank the models of a directory of run records per language and overall.
     Leaderboard(leaderboard::LeaderboardArgs),
+    /// Run an experiment: synthesise, train, evaluate bases and candidates, report.
+    Run(run::RunArgs),
+    /// Show which units of an experiment are done, running, failed or pending.
+    Status(run::StatusArgs),
+    /// Join the outputs of an experiment's shards, then write its report.
+    Merge(run::MergeArgs),
 }
 
 /// Runs one parsed command line; returns the process exit code.
@@ -51,5 +58,8 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Report(args) => report::run(args),
         Command::Compare(args) => compare::run(args),
         Command::Leaderboard(args) => leaderboard::run(args),
+        Command::Run(args) => run::run(args),
+        Command::Status(args) => run::status(args),
+        Command::Merge(args) => run::merge(args),
     }
 }

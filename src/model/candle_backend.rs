@@ -39,7 +39,7 @@ use super::{
     ChoiceGroup, FinishReason, GenerateRequest, Generation, LanguageModel, Loglikelihood,
     ModelInfo, Prompt, Sampling,
 };
-use crate::store::hash::{sha256_bytes, sha256_file};
+use crate::store::hash::sha256_file;
 use crate::{Error, Result};
 
 pub struct CandleModel {
@@ -78,7 +78,7 @@ impl CandleModel {
                     Some(c) => template_from_config(c)?,
                     None => gguf.opt_string("tokenizer.chat_template")?,
                 };
-                let sha = sha256_file(path)?;
+                let sha = files.weights_sha256()?;
                 let tok_sha = if tok_sha.is_empty() {
                     sha.clone()
                 } else {
@@ -112,15 +112,7 @@ impl CandleModel {
                     Some(c) => template_from_config(c)?,
                     None => None,
                 };
-                let shard_hashes = shards
-                    .iter()
-                    .map(|s| sha256_file(s))
-                    .collect::<Result<Vec<_>>>()?;
-                let sha = if shard_hashes.len() == 1 {
-                    shard_hashes[0].clone()
-                } else {
-                    sha256_bytes(shard_hashes.join("\n").as_bytes())
-                };
+                let sha = files.weights_sha256()?;
                 let source = TensorSource::open_safetensors(shards.clone())?;
                 (
                     source,

@@ -33,6 +33,29 @@ pub struct ModelFiles {
     pub tokenizer_config: Option<PathBuf>,
 }
 
+impl ModelFiles {
+    /// sha256 of the weights: of the GGUF file, or of a single safetensors file, or of the
+    /// newline-joined list of shard hashes for a sharded checkpoint. This is the model's
+    /// identity in manifests, cache keys and experiment unit hashes.
+    pub fn weights_sha256(&self) -> Result<String> {
+        use crate::store::hash::{sha256_bytes, sha256_file};
+        match &self.weights {
+            WeightFiles::Gguf(path) => sha256_file(path),
+            WeightFiles::Safetensors(shards) => {
+                let hashes = shards
+                    .iter()
+                    .map(|s| sha256_file(s))
+                    .collect::<Result<Vec<_>>>()?;
+                Ok(if hashes.len() == 1 {
+                    hashes.into_iter().next().unwrap_or_default()
+                } else {
+                    sha256_bytes(hashes.join("\n").as_bytes())
+                })
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WeightFiles {
     Gguf(PathBuf),

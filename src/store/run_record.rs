@@ -150,3 +150,25 @@ impl TaskResult {
         self.metrics.iter().find(|m| m.name == name)
     }
 }
+/// A candidate made by `kakugo train` carries `lineage.json` in its directory, or in the
+/// directory above (the training output holding `merged/` and `model.gguf`); run records copy
+/// it so reports can show teacher → data → training → scores. `None` for other models.
+pub fn candidate_lineage(model: &str) -> Result<Option<serde_json::Value>> {
+    let path = Path::new(model);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let own = if path.is_dir() { Some(path) } else { None };
+    let Some(file) = own
+        .into_iter()
+        .chain(path.parent())
+        .map(|d| d.join("lineage.json"))
+        .find(|f| f.is_file())
+    else {
+        return Ok(None);
+    };
+    let bytes = std::fs::read(&file).map_err(|e| Error::io(&file, e))?;
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .map_err(|e| Error::file(&file, format!("not a lineage record: {e}")))
+}

@@ -107,13 +107,8 @@ impl Suite {
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
         let text = String::from_utf8(bytes.clone())
             .map_err(|e| Error::file(path, format!("not UTF-8: {e}")))?;
-        let suite: Suite = toml::from_str(&text).map_err(|e| {
-            let line = e
-                .span()
-                .map(|s| text[..s.start].lines().count().max(1))
-                .unwrap_or(1);
-            Error::parse(path, line, "suite", e.message().to_string())
-        })?;
+        let suite: Suite =
+            toml::from_str(&text).map_err(|e| Error::toml(path, &text, "suite", &e))?;
         for task in &suite.tasks {
             if task.dataset == Dataset::Flores && task.direction.is_none() {
                 return Err(Error::parse(

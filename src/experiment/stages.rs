@@ -1,0 +1,242 @@
+//! What each kind of unit does, and the experiment's report.
+//!
+//! - synth: the teacher writes SFT data for one language with one strategy → `data.jsonl` +
+//!   `manifest.json` (resumable: items already in the file are not asked for again);
+//! - train: LoRA SFT of a student on every strategy's data for its teacher and language →
+//!   the candidate (`merged/` model directory, adapter, `lineage.json`), resuming from its
+//!   last checkpoint;
+//! - eval: a base student or a candidate on a suite → `record.json`, with the response cache
+//!   in the unit's directory so an interrupted evaluation resumes;
+//! - report (not a unit: rebuilt from the finished eval units after every run, cheap and
+//!   deterministic) → `<out>/report/` (HTML, plots, leaderboard, teacher ablation),
+//!   `<out>/records/` (the run records, for `kakugo leaderboard`) and `<out>/compare/`
+//!   (each candidate against its base, with verdicts).
+
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+
+use super::execute::StageRunner;
+use super::plan::{EvalTarget, Plan, UnitKind, Work};
+use super::store::UnitStore;
+use super::LoadedExperiment;
+use crate::store::atomic::write_atomic;
+use crate::{Error, Result};
+
+/// The real stages.
+pub struct Stages {
+    /// Data root for evaluation (and context-based synthesis).
+    pub data_root: PathBuf,
+}
+
+/// The candidate model inside a finished train unit's directory.
+pub fn candidate_model(train_dir: &Path) -> PathBuf {
+    train_dir.join("merged")
+}
+
+/// Display name of a candidate in records and reports.
+pub fn candidate_name(exp: &LoadedExperiment, work: &Work) -> String {
+    match work {
+        Work::Train {
+            teacher,
+            student,
+            language,
+            ..
+        } => format!(
+            "{}+{}-{}",
+            exp.experiment.students[*student].name,
+            exp.experiment.teachers[*teacher].name,
+            language
+        ),
+        _ => String::new(),
+    }
+}
+
+impl StageRunner for Stages {
+    fn run_unit(
+        &self,
+        exp: &LoadedExperiment,
+        plan: &Plan,
+        store: &UnitStore,
+        index: usize,
+        dir: &Path,
+    ) -> Result<()> {
+        let unit = &plan.units[index];
+        match &unit.work {
+            Work::Synth { .. } => Err(Error::usage(format!(
+                "{}: synthesis stage is not available in this build",
+                unit.label
+            ))),
+            Work::Train { .. } => Err(Error::usage(format!(
+                "{}: training stage is not available in this build",
+                unit.label
+            ))),
+            Work::Eval {
+                model,
+                suite,
+                languages,
+            } => self.eval(exp, plan, store, *model, *suite, languages, dir),
+        }
+    }
+}
+
+impl Stages {
+    #[allow(clippy::too_many_arguments)]
+    fn eval(
+        &self,
+        exp: &LoadedExperiment,
+        plan: &Plan,
+        store: &UnitStore,
+        target: EvalTarget,
+        suite: usize,
+        languages: &[String],
+        dir: &Path,
+    ) -> Result<()> {
+        let (spec, name, lineage) = match target {
+            EvalTarget::Base(s) => {
+                let student = &exp.experiment.students[s];
+                (student.model.clone(), student.name.clone(), None)
+            }
+            EvalTarget::Candidate(t) => {
+                let train_dir = store.done_dir(&plan.units[t]);
+                let model = candidate_model(&train_dir);
+                let lineage =
+                    crate::store::run_record::candidate_lineage(&model.to_string_lossy())?;
+                (
+                    model.to_string_lossy().into_owned(),
+                    candidate_name(exp, &plan.units[t].work),
+                    lineage,
+                )
+            }
+        };
+        let suite_path = &exp.suites[suite];
+        let (suite_def, sha) = crate::suite::Suite::read(suite_path)?;
+        let mut model = crate::model::load(&spec)?;
+        let opts = crate::eval::runner::EvalOptions {
+            data_root: self.data_root.clone(),
+            languages: Some(languages.to_vec()),
+            limit: exp.experiment.eval.limit,
+            cache: Some(dir.join("responses.sqlite")),
+        };
+        let mut output = crate::eval::runner::evaluate(model.as_mut(), &suite_def, &sha, &opts)?;
+        output.record.model = name;
+        output.record.lineage = lineage;
+        output.record.write(&dir.join("record.json"))
+    }
+}
+
+/// What [`write_report`] produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExperimentReport {
+    pub dir: PathBuf,
+    /// Eval units whose records are in the report / all eval units.
+    pub evaluated: (usize, usize),
+    /// (candidate, suite, verdict line) per comparison made.
+    pub verdicts: Vec<(String, String, String)>,
+    pub regressed: bool,
+}
+
+/// Rebuilds `<out>/report`, `<out>/records` and `<out>/compare` from the finished eval units.
+pub fn write_report(exp: &LoadedExperiment, plan: &Plan) -> Result<ExperimentReport> {
+    use crate::report::compare::{compare, CompareOptions};
+    use crate::report::Run;
+    let store = UnitStore::new(&exp.out);
+    let evals: Vec<usize> = (0..plan.units.len())
+        .filter(|&i| plan.units[i].kind == UnitKind::Eval)
+        .collect();
+    let mut runs: Vec<Run> = Vec::new();
+    // (plan index → index into runs)
+    let mut run_of = std::collections::BTreeMap::new();
+    for &i in &evals {
+        let unit = &plan.units[i];
+        if !store.is_done(unit) {
+            continue;
+        }
+        let path = store.done_dir(unit).join("record.json");
+        let mut run = Run::read(&path)?;
+        // Records are copied under readable names for `kakugo leaderboard`.
+        let Work::Eval { suite, .. } = &unit.work else {
+            unreachable!()
+        };
+        let file = format!(
+            "{}.{}.json",
+            crate::report::slug(&run.record.model),
+            suite_stem(&exp.suites[*suite])
+        );
+        let copy = exp.out.join("records").join(&file);
+        write_atomic(
+            &copy,
+            &std::fs::read(&path).map_err(|e| Error::io(&path, e))?,
+        )?;
+        run.path = copy;
+        run_of.insert(i, runs.len());
+        runs.push(run);
+    }
+    let dir = exp.out.join("report");
+    let mut verdicts = Vec::new();
+    let mut regressed = false;
+    if !runs.is_empty() {
+        crate::report::write_report(&runs, &dir)?;
+        for &i in &evals {
+            let Work::Eval {
+                model: EvalTarget::Candidate(t),
+                suite,
+                ..
+            } = &plan.units[i].work
+            else {
+                continue;
+            };
+            let Work::Train { student, .. } = &plan.units[*t].work else {
+                unreachable!()
+            };
+            let base = evals.iter().find(|&&b| {
+                matches!(&plan.units[b].work,
+                    Work::Eval { model: EvalTarget::Base(s), suite: k, .. } if s == student && k == suite)
+            });
+            let (Some(&ci), Some(&bi)) = (run_of.get(&i), base.and_then(|b| run_of.get(b))) else {
+                continue;
+            };
+            let comparison = compare(&runs[bi], &runs[ci], &CompareOptions::default())?;
+            regressed |= comparison.regressed;
+            let name = format!(
+                "{}.{}",
+                crate::report::slug(&runs[ci].record.model),
+                suite_stem(&exp.suites[*suite])
+            );
+            write_atomic(
+                &exp.out.join("compare").join(format!("{name}.md")),
+                comparison.to_markdown().as_bytes(),
+            )?;
+            let verdict = if comparison.regressed {
+                "regressed"
+            } else {
+                "no regression"
+            };
+            verdicts.push((
+                runs[ci].record.model.clone(),
+                suite_stem(&exp.suites[*suite]),
+                verdict.to_string(),
+            ));
+        }
+    }
+    let summary = json!({
+        "experiment": exp.experiment.name,
+        "evaluated": [run_of.len(), evals.len()],
+        "verdicts": verdicts,
+    });
+    let mut bytes = serde_json::to_vec_pretty(&summary).expect("summaries serialise");
+    bytes.push(b'\n');
+    write_atomic(&exp.out.join("summary.json"), &bytes)?;
+    Ok(ExperimentReport {
+        dir,
+        evaluated: (run_of.len(), evals.len()),
+        verdicts,
+        regressed,
+    })
+}
+
+fn suite_stem(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
