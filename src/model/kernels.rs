@@ -10,7 +10,7 @@
 //! - element `k` of the dot product always goes to lane `k % 8` of an 8-lane accumulator,
 //!   lanes accumulate in `k` order with fused multiply-adds, and the 8 lanes are summed in a
 //!   fixed tree at the end (a partial last chunk is zero-padded, so it follows the same rule);
-//! - tiles of 4 rows × 2 weight rows only reuse loads; they never reorder arithmetic;
+//! - tiles of 4 rows × 3 weight rows only reuse loads; they never reorder arithmetic;
 //! - threads split the weight rows, so each element is computed by exactly one thread.
 //!
 //! Consequence (tested in `tests/batch_invariance.rs`): scoring is bit-identical across batch
@@ -25,6 +25,9 @@ use rayon::prelude::*;
 const LANES: usize = 8;
 /// Rows of `x` per register tile.
 const MR: usize = 4;
+/// Weight rows per register tile: 4 × 3 accumulators + 3 weight vectors + 1 row of `x` fill
+/// the 16 AVX2 registers, so each loaded vector feeds 3–4 fused multiply-adds.
+const NR: usize = 3;
 /// Rows of `x` kept hot in cache while weight rows stream past.
 const M_BLOCK: usize = 32;
 /// Weight rows per parallel task.
@@ -82,11 +85,11 @@ unsafe fn columns(
         let i1 = (i0 + M_BLOCK).min(m);
         let mut j = j0;
         while j < j1 {
-            let nr = if j + 1 < j1 { 2 } else { 1 };
+            let nr = (j1 - j).min(NR);
             let mut i = i0;
             while i < i1 {
                 let mr = (i1 - i).min(MR);
-                let mut acc = [[0f32; 2]; MR];
+                let mut acc = [[0f32; NR]; MR];
                 dot_tile(x, i, mr, w, j, nr, k_len, &mut acc);
                 for (r, row) in acc.iter().enumerate().take(mr) {
                     for (c, v) in row.iter().enumerate().take(nr) {
@@ -111,7 +114,7 @@ fn dot_tile(
     j: usize,
     nr: usize,
     k_len: usize,
-    acc: &mut [[f32; 2]; MR],
+    acc: &mut [[f32; NR]; MR],
 ) {
     #[cfg(target_arch = "x86_64")]
     {
@@ -150,7 +153,7 @@ mod portable {
         j: usize,
         nr: usize,
         k_len: usize,
-        acc: &mut [[f32; 2]; MR],
+        acc: &mut [[f32; NR]; MR],
     ) {
         for r in 0..mr {
             let xr = &x[(i + r) * k_len..(i + r + 1) * k_len];
@@ -204,25 +207,38 @@ mod avx2 {
         j: usize,
         nr: usize,
         k_len: usize,
-        acc: &mut [[f32; 2]; MR],
+        acc: &mut [[f32; NR]; MR],
     ) {
         let xr: [&[f32]; MR] = std::array::from_fn(|r| {
             let row = (i + r.min(mr - 1)) * k_len;
             &x[row..row + k_len]
         });
-        let w0 = &w[j * k_len..(j + 1) * k_len];
-        let w1 = &w[(j + nr - 1) * k_len..(j + nr) * k_len];
-        let mut a = [[_mm256_setzero_ps(); 2]; MR];
+        // Missing rows/columns of a partial tile repeat the last one (computed, not stored).
+        let wr: [&[f32]; NR] = std::array::from_fn(|c| {
+            let row = (j + c.min(nr - 1)) * k_len;
+            &w[row..row + k_len]
+        });
+        let mut a = [[_mm256_setzero_ps(); NR]; MR];
+        let full = k_len - k_len % LANES;
         let mut k = 0;
-        while k < k_len {
-            let wv0 = load(w0, k);
-            let wv1 = load(w1, k);
+        while k < full {
+            let wv: [__m256; NR] = std::array::from_fn(|c| _mm256_loadu_ps(wr[c].as_ptr().add(k)));
             for r in 0..MR {
-                let xv = load(xr[r], k);
-                a[r][0] = _mm256_fmadd_ps(xv, wv0, a[r][0]);
-                a[r][1] = _mm256_fmadd_ps(xv, wv1, a[r][1]);
+                let xv = _mm256_loadu_ps(xr[r].as_ptr().add(k));
+                for c in 0..NR {
+                    a[r][c] = _mm256_fmadd_ps(xv, wv[c], a[r][c]);
+                }
             }
             k += LANES;
+        }
+        if k < k_len {
+            let wv: [__m256; NR] = std::array::from_fn(|c| load(wr[c], k));
+            for r in 0..MR {
+                let xv = load(xr[r], k);
+                for c in 0..NR {
+                    a[r][c] = _mm256_fmadd_ps(xv, wv[c], a[r][c]);
+                }
+            }
         }
         for r in 0..mr {
             for c in 0..nr {
