@@ -464,10 +464,31 @@ mod tests {
     fn portable_path_is_bit_identical() {
         let (m, n, k) = (5, 3, 29);
         let (x, w) = (data(m * k, 7), data(n * k, 8));
-        let mut fast = [[0f32; 2]; MR];
-        let mut slow = [[0f32; 2]; MR];
-        dot_tile(&x, 0, 4, &w, 0, 2, k, &mut fast);
-        portable::dot_tile(&x, 0, 4, &w, 0, 2, k, &mut slow);
-        assert_eq!(fast, slow);
+        // Full and partial tiles, with and without a ragged tail of k.
+        for (mr, nr, k_len) in [(4, 3, k), (3, 2, k), (4, 3, 24), (1, 1, 5)] {
+            let mut fast = [[0f32; NR]; MR];
+            let mut slow = [[0f32; NR]; MR];
+            dot_tile(
+                &x[..m * k_len],
+                0,
+                mr,
+                &w[..n * k_len],
+                0,
+                nr,
+                k_len,
+                &mut fast,
+            );
+            portable::dot_tile(
+                &x[..m * k_len],
+                0,
+                mr,
+                &w[..n * k_len],
+                0,
+                nr,
+                k_len,
+                &mut slow,
+            );
+            assert_eq!(fast, slow, "{mr}x{nr}, k = {k_len}");
+        }
     }
 }
