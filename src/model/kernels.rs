@@ -23,11 +23,57 @@
 use rayon::prelude::*;
 
 const LANES: usize = 8;
-/// Rows of `x` per register tile.
-const MR: usize = 4;
-/// Weight rows per register tile: 4 × 3 accumulators + 3 weight vectors + 1 row of `x` fill
-/// the 16 AVX2 registers, so each loaded vector feeds 3–4 fused multiply-adds.
-const NR: usize = 3;
+/// Largest register tile (rows of `x` × weight rows) of any kernel; see [`Kernel::tile`].
+const MR: usize = 8;
+const NR: usize = 6;
+type Acc = [[f32; NR]; MR];
+
+/// The instruction set the dot-product tiles use, chosen once per process. Every kernel
+/// performs the same operations per output element (the lane rule above), so the choice
+/// changes speed, never a bit of the result: a record computed on an AVX-512 machine equals
+/// one computed on an AVX2 machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kernel {
+    /// 8 rows × 6 weight rows: 24 512-bit accumulators, each holding two weight rows' 8
+    /// lanes side by side, so one broadcast row of `x` feeds three FMAs of 16 lanes.
+    Avx512,
+    /// 4 rows × 3 weight rows: 12 accumulators + 3 weight vectors + 1 row of `x` fill the 16
+    /// AVX2 registers.
+    Avx2,
+    Portable,
+}
+
+impl Kernel {
+    fn detect() -> Kernel {
+        static KERNEL: std::sync::OnceLock<Kernel> = std::sync::OnceLock::new();
+        *KERNEL.get_or_init(|| {
+            #[cfg(target_arch = "x86_64")]
+            {
+                let avx2 =
+                    std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma");
+                if avx2
+                    && std::is_x86_feature_detected!("avx512f")
+                    && std::is_x86_feature_detected!("avx512dq")
+                    && std::env::var_os("KAKUGO_NO_AVX512").is_none()
+                {
+                    return Kernel::Avx512;
+                }
+                if avx2 {
+                    return Kernel::Avx2;
+                }
+            }
+            Kernel::Portable
+        })
+    }
+
+    /// (rows of `x`, weight rows) per tile.
+    fn tile(self) -> (usize, usize) {
+        match self {
+            Kernel::Avx512 => (8, 6),
+            Kernel::Avx2 | Kernel::Portable => (4, 3),
+        }
+    }
+}
 /// Rows of `x` kept hot in cache while weight rows stream past.
 const M_BLOCK: usize = 32;
 /// Weight rows per parallel task.
@@ -81,16 +127,18 @@ unsafe fn columns(
     j1: usize,
     out: SendPtr,
 ) {
+    let kernel = Kernel::detect();
+    let (tile_m, tile_n) = kernel.tile();
     for i0 in (0..m).step_by(M_BLOCK) {
         let i1 = (i0 + M_BLOCK).min(m);
         let mut j = j0;
         while j < j1 {
-            let nr = (j1 - j).min(NR);
+            let nr = (j1 - j).min(tile_n);
             let mut i = i0;
             while i < i1 {
-                let mr = (i1 - i).min(MR);
+                let mr = (i1 - i).min(tile_m);
                 let mut acc = [[0f32; NR]; MR];
-                dot_tile(x, i, mr, w, j, nr, k_len, &mut acc);
+                dot_tile(kernel, x, i, mr, w, j, nr, k_len, &mut acc);
                 for (r, row) in acc.iter().enumerate().take(mr) {
                     for (c, v) in row.iter().enumerate().take(nr) {
                         *out.0.add((i + r) * n + j + c) = *v;
@@ -107,6 +155,7 @@ unsafe fn columns(
 #[allow(clippy::too_many_arguments)]
 #[inline]
 fn dot_tile(
+    kernel: Kernel,
     x: &[f32],
     i: usize,
     mr: usize,
@@ -114,17 +163,16 @@ fn dot_tile(
     j: usize,
     nr: usize,
     k_len: usize,
-    acc: &mut [[f32; NR]; MR],
+    acc: &mut Acc,
 ) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-            // SAFETY: the features were just detected.
-            unsafe { avx2::dot_tile(x, i, mr, w, j, nr, k_len, acc) };
-            return;
-        }
+    match kernel {
+        // SAFETY: `Kernel::detect` chose these only when the CPU has the features.
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx512 => unsafe { avx512::dot_tile(x, i, mr, w, j, nr, k_len, acc) },
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx2 => unsafe { avx2::dot_tile(x, i, mr, w, j, nr, k_len, acc) },
+        _ => portable::dot_tile(x, i, mr, w, j, nr, k_len, acc),
     }
-    portable::dot_tile(x, i, mr, w, j, nr, k_len, acc)
 }
 
 /// Sums 8 lanes in kakugo's fixed order.
@@ -153,7 +201,7 @@ mod portable {
         j: usize,
         nr: usize,
         k_len: usize,
-        acc: &mut [[f32; NR]; MR],
+        acc: &mut Acc,
     ) {
         for r in 0..mr {
             let xr = &x[(i + r) * k_len..(i + r + 1) * k_len];
@@ -207,8 +255,10 @@ mod avx2 {
         j: usize,
         nr: usize,
         k_len: usize,
-        acc: &mut [[f32; NR]; MR],
+        acc: &mut Acc,
     ) {
+        const MR: usize = 4;
+        const NR: usize = 3;
         let xr: [&[f32]; MR] = std::array::from_fn(|r| {
             let row = (i + r.min(mr - 1)) * k_len;
             &x[row..row + k_len]
@@ -243,6 +293,91 @@ mod avx2 {
         for r in 0..mr {
             for c in 0..nr {
                 acc[r][c] = finish(a[r][c]);
+            }
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use super::*;
+    use std::arch::x86_64::*;
+
+    /// Two weight rows' 8-lane chunks at `k`, side by side in one register.
+    #[inline(always)]
+    unsafe fn pair(lo: &[f32], hi: &[f32], k: usize, full: bool) -> __m512 {
+        let (a, b) = if full {
+            (
+                _mm256_loadu_ps(lo.as_ptr().add(k)),
+                _mm256_loadu_ps(hi.as_ptr().add(k)),
+            )
+        } else {
+            (
+                _mm256_loadu_ps(padded(&lo[k..]).as_ptr()),
+                _mm256_loadu_ps(padded(&hi[k..]).as_ptr()),
+            )
+        };
+        _mm512_insertf32x8(_mm512_castps256_ps512(a), b, 1)
+    }
+
+    /// A row of `x`'s 8-lane chunk at `k`, in both halves.
+    #[inline(always)]
+    unsafe fn twice(row: &[f32], k: usize, full: bool) -> __m512 {
+        let v = if full {
+            _mm256_loadu_ps(row.as_ptr().add(k))
+        } else {
+            _mm256_loadu_ps(padded(&row[k..]).as_ptr())
+        };
+        _mm512_broadcast_f32x8(v)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    #[target_feature(enable = "avx512f,avx512dq,avx2,fma")]
+    pub unsafe fn dot_tile(
+        x: &[f32],
+        i: usize,
+        mr: usize,
+        w: &[f32],
+        j: usize,
+        nr: usize,
+        k_len: usize,
+        acc: &mut Acc,
+    ) {
+        const PAIRS: usize = NR / 2;
+        let xr: [&[f32]; MR] = std::array::from_fn(|r| {
+            let row = (i + r.min(mr - 1)) * k_len;
+            &x[row..row + k_len]
+        });
+        let wr: [&[f32]; NR] = std::array::from_fn(|c| {
+            let row = (j + c.min(nr - 1)) * k_len;
+            &w[row..row + k_len]
+        });
+        let mut a = [[_mm512_setzero_ps(); PAIRS]; MR];
+        let full = k_len - k_len % LANES;
+        let mut k = 0;
+        while k < k_len {
+            let whole = k < full;
+            let wv: [__m512; PAIRS] =
+                std::array::from_fn(|p| pair(wr[2 * p], wr[2 * p + 1], k, whole));
+            for r in 0..MR {
+                let xv = twice(xr[r], k, whole);
+                for p in 0..PAIRS {
+                    a[r][p] = _mm512_fmadd_ps(xv, wv[p], a[r][p]);
+                }
+            }
+            k += LANES;
+        }
+        for r in 0..mr {
+            for c in 0..nr {
+                let v = a[r][c / 2];
+                let half = if c % 2 == 0 {
+                    _mm512_castps512_ps256(v)
+                } else {
+                    _mm512_extractf32x8_ps(v, 1)
+                };
+                let mut l = [0f32; LANES];
+                _mm256_storeu_ps(l.as_mut_ptr(), half);
+                acc[r][c] = reduce_lanes(&l);
             }
         }
     }
@@ -461,34 +596,25 @@ mod tests {
     }
 
     #[test]
-    fn portable_path_is_bit_identical() {
-        let (m, n, k) = (5, 3, 29);
+    fn every_kernel_is_bit_identical_to_the_portable_one() {
+        let (m, n, k) = (8, 6, 29);
         let (x, w) = (data(m * k, 7), data(n * k, 8));
-        // Full and partial tiles, with and without a ragged tail of k.
-        for (mr, nr, k_len) in [(4, 3, k), (3, 2, k), (4, 3, 24), (1, 1, 5)] {
-            let mut fast = [[0f32; NR]; MR];
-            let mut slow = [[0f32; NR]; MR];
-            dot_tile(
-                &x[..m * k_len],
-                0,
-                mr,
-                &w[..n * k_len],
-                0,
-                nr,
-                k_len,
-                &mut fast,
-            );
-            portable::dot_tile(
-                &x[..m * k_len],
-                0,
-                mr,
-                &w[..n * k_len],
-                0,
-                nr,
-                k_len,
-                &mut slow,
-            );
-            assert_eq!(fast, slow, "{mr}x{nr}, k = {k_len}");
+        let mut kernels = vec![Kernel::detect()];
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            kernels.push(Kernel::Avx2);
+        }
+        for kernel in kernels {
+            let (tm, tn) = kernel.tile();
+            // Full and partial tiles, with and without a ragged tail of k.
+            for (mr, nr, k_len) in [(tm, tn, k), (3, 2, k), (tm, tn, 24), (1, 1, 5), (2, tn, 13)] {
+                let (xs, ws) = (&x[..m * k_len], &w[..n * k_len]);
+                let mut fast = [[0f32; NR]; MR];
+                let mut slow = [[0f32; NR]; MR];
+                dot_tile(kernel, xs, 0, mr, ws, 0, nr, k_len, &mut fast);
+                portable::dot_tile(xs, 0, mr, ws, 0, nr, k_len, &mut slow);
+                assert_eq!(fast, slow, "{kernel:?} {mr}x{nr}, k = {k_len}");
+            }
         }
     }
 }
