@@ -11,6 +11,7 @@ pub mod jsonl;
 pub mod leaderboard;
 pub mod loglik;
 pub mod report;
+pub mod synth;
 
 /// kakugo: build and judge small language models for low-resource languages.
 #[derive(Debug, Parser)]
@@ -39,6 +40,8 @@ pub enum Command {
     Compare(compare::CompareArgs),
     /// Rank the models of a directory of run records per language and overall.
     Leaderboard(leaderboard::LeaderboardArgs),
+    /// A teacher writes instruction data in a language (`synth stats`, `synth filter` to judge it).
+    Synth(Box<synth::SynthArgs>),
 }
 
 /// Runs one parsed command line; returns the process exit code.
@@ -51,5 +54,6 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Report(args) => report::run(args),
         Command::Compare(args) => compare::run(args),
         Command::Leaderboard(args) => leaderboard::run(args),
+        Command::Synth(args) => synth::run(*args),
     }
 }
