@@ -12,6 +12,7 @@ pub mod leaderboard;
 pub mod loglik;
 pub mod report;
 pub mod run;
+pub mod synth;
 
 /// kakugo: build and judge small language models for low-resource languages.
 #[derive(Debug, Parser)]
@@ -46,6 +47,8 @@ pub enum Command {
     Status(run::StatusArgs),
     /// Join the outputs of an experiment's shards, then write its report.
     Merge(run::MergeArgs),
+    /// A teacher writes instruction data in a language (`synth stats`, `synth filter` to judge it).
+    Synth(Box<synth::SynthArgs>),
 }
 
 /// Runs one parsed command line; returns the process exit code.
@@ -61,5 +64,6 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Run(args) => run::run(args),
         Command::Status(args) => run::status(args),
         Command::Merge(args) => run::merge(args),
+        Command::Synth(args) => synth::run(*args),
     }
 }

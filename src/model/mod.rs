@@ -30,6 +30,7 @@ pub mod export;
 pub mod gguf;
 pub mod kernels;
 pub mod kv_cache;
+pub mod openai;
 pub mod resolve;
 pub mod sampling;
 pub mod tokenizer;

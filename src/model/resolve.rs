@@ -89,12 +89,16 @@ pub const PRESETS: &[Preset] = &[
     },
 ];
 
-/// Where fetched models live: `$KAKUGO_CACHE/models`, default `.cache/models` in the checkout.
-pub fn models_dir() -> PathBuf {
+/// kakugo's cache root: `$KAKUGO_CACHE`, default `.cache` in the checkout.
+pub fn cache_dir() -> PathBuf {
     std::env::var_os("KAKUGO_CACHE")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache"))
-        .join("models")
+}
+
+/// Where fetched models live: `$KAKUGO_CACHE/models`, default `.cache/models` in the checkout.
+pub fn models_dir() -> PathBuf {
+    cache_dir().join("models")
 }
 
 /// Resolves a model spec to its files.

@@ -1,0 +1,240 @@
+//! The teacher: any [`LanguageModel`], named on the command line, asked through the response
+//! cache.
+//!
+//! `--teacher` takes an in-process model (a preset such as `smollm2-135m`, a `.gguf` file, a
+//! Hugging Face directory or `hf:ORG/NAME[@REV]`, see `kakugo generate`) or an
+//! OpenAI-compatible server:
+//!
+//! ```text
+//! openai:MODEL@URL    e.g. openai:gemma-3-27b-it@http://10.0.0.5:8000/v1
+//! openai:MODEL        the URL from --base-url or $OPENAI_BASE_URL
+//! ```
+//! The key comes from `--api-key` or `$OPENAI_API_KEY` (never written anywhere).
+//!
+//! Every answer is stored in a [`ResponseCache`] keyed by the teacher's identity (weights hash,
+//! or endpoint + model id) and the exact request, so a rerun after a crash or a server outage
+//! repeats no call, and the data it writes is the same.
+
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+
+use crate::model::openai::{AttemptLog, OpenAiConfig, OpenAiModel};
+use crate::model::{GenerateRequest, Generation, LanguageModel};
+use crate::store::cache::ResponseCache;
+use crate::{Error, Result};
+
+/// A parsed `--teacher`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TeacherSpec {
+    /// In-process: anything `model::load` accepts.
+    Local(String),
+    /// OpenAI-compatible server: model id and base URL (`None`: from flag or environment).
+    OpenAi { model: String, url: Option<String> },
+}
+
+impl TeacherSpec {
+    pub fn parse(spec: &str) -> Result<TeacherSpec> {
+        let Some(rest) = spec.strip_prefix("openai:") else {
+            return Ok(TeacherSpec::Local(spec.to_string()));
+        };
+        // The model id may itself contain '@'; the URL starts at the last "@http".
+        let (model, url) = match rest.rfind("@http") {
+            Some(i) => (&rest[..i], Some(rest[i + 1..].to_string())),
+            None => (rest, None),
+        };
+        if model.is_empty() {
+            return Err(Error::usage_hint(
+                format!("--teacher {spec}: no model id"),
+                "openai:MODEL@http://HOST:PORT/v1, e.g. openai:gemma-3-27b-it@http://127.0.0.1:8000/v1",
+            ));
+        }
+        Ok(TeacherSpec::OpenAi {
+            model: model.to_string(),
+            url,
+        })
+    }
+}
+
+/// Settings of the HTTP client that the command line exposes.
+#[derive(Debug, Clone)]
+pub struct RemoteOptions {
+    pub base_url: Option<String>,
+    pub api_key: Option<String>,
+    pub max_in_flight: usize,
+    pub max_retries: u32,
+    pub timeout: Duration,
+    pub seed: u64,
+}
+
+/// Token and call counts over a run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Usage {
+    /// Teacher calls made (not counting cache hits).
+    pub calls: usize,
+    pub cached_calls: usize,
+    pub prompt_tokens: usize,
+    pub completion_tokens: usize,
+    /// Wall time spent in teacher calls.
+    pub seconds: f64,
+}
+
+impl Usage {
+    /// Completion tokens per second of teacher time (cache hits excluded).
+    pub fn tokens_per_second(&self) -> f64 {
+        if self.seconds > 0.0 {
+            self.completion_tokens as f64 / self.seconds
+        } else {
+            0.0
+        }
+    }
+}
+
+pub struct Teacher {
+    model: Box<dyn LanguageModel>,
+    attempts: Option<AttemptLog>,
+    cache: Option<ResponseCache>,
+    pub usage: Usage,
+    /// Requests per model call: enough to keep a server's in-flight slots busy.
+    chunk: usize,
+}
+
+impl Teacher {
+    /// Loads the teacher named by `spec`.
+    pub fn load(spec: &str, remote: &RemoteOptions) -> Result<Teacher> {
+        match TeacherSpec::parse(spec)? {
+            TeacherSpec::Local(s) => Ok(Teacher::from_model(crate::model::load(&s)?)),
+            TeacherSpec::OpenAi { model, url } => {
+                let url = url.or_else(|| remote.base_url.clone()).ok_or_else(|| {
+                    Error::usage_hint(
+                        format!("--teacher {spec}: no server URL"),
+                        "write openai:MODEL@http://HOST:PORT/v1, or pass --base-url / set OPENAI_BASE_URL",
+                    )
+                })?;
+                let mut config = OpenAiConfig::new(&url, &model);
+                config.api_key = remote.api_key.clone();
+                config.max_in_flight = remote.max_in_flight;
+                config.max_retries = remote.max_retries;
+                config.timeout = remote.timeout;
+                config.seed = remote.seed;
+                let m = OpenAiModel::new(config)?;
+                let log = m.attempt_log();
+                let chunk = remote.max_in_flight * 2;
+                let mut t = Teacher::from_model(Box::new(m));
+                t.attempts = Some(log);
+                t.chunk = chunk;
+                Ok(t)
+            }
+        }
+    }
+
+    /// Wraps a loaded model (in-process models generate one request at a time).
+    pub fn from_model(model: Box<dyn LanguageModel>) -> Teacher {
+        Teacher {
+            model,
+            attempts: None,
+            cache: None,
+            usage: Usage::default(),
+            chunk: 1,
+        }
+    }
+
+    /// Answers are read from and written to `cache`.
+    pub fn with_cache(mut self, cache: ResponseCache) -> Teacher {
+        self.cache = Some(cache);
+        self
+    }
+
+    pub fn info(&self) -> &crate::model::ModelInfo {
+        self.model.info()
+    }
+
+    /// The HTTP attempt log (remote teachers only).
+    pub fn attempts(&self) -> Option<&AttemptLog> {
+        self.attempts.as_ref()
+    }
+
+    /// Generates every request (cached ones from the cache), in order, with a progress bar
+    /// labelled `step`.
+    pub fn ask(&mut self, step: &str, requests: &[GenerateRequest]) -> Result<Vec<Generation>> {
+        let mut out: Vec<Option<Generation>> = vec![None; requests.len()];
+        let mut keys = Vec::with_capacity(requests.len());
+        let sha = self.model.info().sha256.clone();
+        for (i, r) in requests.iter().enumerate() {
+            let key = ResponseCache::key(&sha, "synth-generate", r);
+            if let Some(cache) = &self.cache {
+                if let Some(g) = cache.get::<Generation>(&key)? {
+                    out[i] = Some(g);
+                    self.usage.cached_calls += 1;
+                }
+            }
+            keys.push(key);
+        }
+        let todo: Vec<usize> = (0..requests.len()).filter(|&i| out[i].is_none()).collect();
+        let bar = ProgressBar::new(todo.len() as u64).with_style(
+            ProgressStyle::with_template("{msg:>18} [{bar:30}] {pos}/{len} {elapsed}<{eta}")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        bar.set_message(step.to_string());
+        if todo.is_empty() {
+            bar.finish_and_clear();
+        }
+        for chunk in todo.chunks(self.chunk.max(1)) {
+            let batch: Vec<GenerateRequest> = chunk.iter().map(|&i| requests[i].clone()).collect();
+            let started = Instant::now();
+            let generations = self.model.generate(&batch)?;
+            self.usage.seconds += started.elapsed().as_secs_f64();
+            for (&i, g) in chunk.iter().zip(generations) {
+                self.usage.calls += 1;
+                self.usage.prompt_tokens += g.prompt_tokens;
+                self.usage.completion_tokens += g.n_tokens;
+                if let Some(cache) = &self.cache {
+                    cache.put(&keys[i], &g)?;
+                }
+                out[i] = Some(g);
+            }
+            bar.inc(chunk.len() as u64);
+        }
+        bar.finish_and_clear();
+        Ok(out
+            .into_iter()
+            .map(|g| g.expect("every request answered"))
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn teacher_specs() {
+        assert_eq!(
+            TeacherSpec::parse("smollm2-135m").unwrap(),
+            TeacherSpec::Local("smollm2-135m".into())
+        );
+        assert_eq!(
+            TeacherSpec::parse("openai:org/m@v2@http://127.0.0.1:8080/v1").unwrap(),
+            TeacherSpec::OpenAi {
+                model: "org/m@v2".into(),
+                url: Some("http://127.0.0.1:8080/v1".into())
+            }
+        );
+        assert_eq!(
+            TeacherSpec::parse("openai:gpt-oss-120b").unwrap(),
+            TeacherSpec::OpenAi {
+                model: "gpt-oss-120b".into(),
+                url: None
+            }
+        );
+        let err = TeacherSpec::parse("openai:@http://x/v1")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("no model id") && err.contains("hint:"),
+            "{err}"
+        );
+    }
+}
