@@ -24,7 +24,7 @@ pub trait StageRunner {
         store: &UnitStore,
         index: usize,
         dir: &std::path::Path,
-    ) -> Result<()>;
+    ) -> anyhow::Result<()>;
 }
 
 /// What a call to [`execute`] did.
@@ -108,7 +108,7 @@ pub fn execute(
                 summary.ran += 1;
             }
             Err(e) => {
-                let message = error_chain(&e);
+                let message = format!("{e:#}");
                 tracing::error!("{}: failed: {message}", unit.label);
                 claim.fail(&message)?;
                 summary.failed.push((unit.label.clone(), message));
@@ -118,17 +118,6 @@ pub fn execute(
     }
     bar.finish_and_clear();
     Ok(summary)
-}
-
-fn error_chain(e: &crate::Error) -> String {
-    let mut message = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        message.push_str(": ");
-        message.push_str(&s.to_string());
-        source = s.source();
-    }
-    message
 }
 
 #[cfg(test)]
@@ -164,11 +153,11 @@ mod tests {
             store: &UnitStore,
             index: usize,
             dir: &Path,
-        ) -> Result<()> {
+        ) -> anyhow::Result<()> {
             let unit = &plan.units[index];
             self.calls.lock().unwrap().push(unit.label.clone());
             if self.fail_label.as_deref() == Some(unit.label.as_str()) {
-                return Err(crate::Error::model("teacher exploded"));
+                return Err(crate::Error::model("teacher exploded").into());
             }
             let mut text = unit.label.clone();
             for &d in &unit.deps {

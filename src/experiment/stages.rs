@@ -60,23 +60,107 @@ impl StageRunner for Stages {
         store: &UnitStore,
         index: usize,
         dir: &Path,
-    ) -> Result<()> {
+    ) -> anyhow::Result<()> {
         let unit = &plan.units[index];
         match &unit.work {
-            Work::Synth { .. } => Err(Error::usage(format!(
-                "{}: synthesis stage is not available in this build",
-                unit.label
-            ))),
-            Work::Train { .. } => Err(Error::usage(format!(
+            Work::Synth {
+                teacher,
+                language,
+                strategy,
+            } => {
+                let e = &exp.experiment;
+                let out = dir.join("data.jsonl");
+                let mut argv = strings([
+                    "synth",
+                    "--teacher",
+                    &e.teachers[*teacher].model,
+                    "--language",
+                    language,
+                    "--strategy",
+                    strategy,
+                    "--out",
+                    &out.to_string_lossy(),
+                    "--data",
+                    &self.data_root.to_string_lossy(),
+                ]);
+                with_defaults(
+                    &mut argv,
+                    &e.synth.settings,
+                    &[("seed", e.seed.to_string())],
+                )?;
+                run_cli(&unit.label, argv)
+            }
+            Work::Train { .. } => Err(anyhow::anyhow!(
                 "{}: training stage is not available in this build",
                 unit.label
-            ))),
+            )),
             Work::Eval {
                 model,
                 suite,
                 languages,
-            } => self.eval(exp, plan, store, *model, *suite, languages, dir),
+            } => Ok(self.eval(exp, plan, store, *model, *suite, languages, dir)?),
         }
+    }
+}
+
+fn strings<const N: usize>(items: [&str; N]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+/// Appends an experiment section's keys as command-line flags (`max_new_tokens = 128` →
+/// `--max-new-tokens 128`, `keep_reasoning = true` → `--keep-reasoning`, lists joined by
+/// commas), then the given defaults for keys the section does not set. The sections are thus
+/// exactly the flags of `kakugo synth` / `kakugo train`, validated by the same parser.
+fn with_defaults(
+    argv: &mut Vec<String>,
+    table: &toml::Table,
+    defaults: &[(&str, String)],
+) -> Result<()> {
+    for (key, value) in table {
+        if key == "strategies" {
+            continue;
+        }
+        let flag = format!("--{}", key.replace('_', "-"));
+        match value {
+            toml::Value::Boolean(true) => argv.push(flag),
+            toml::Value::Boolean(false) => {}
+            toml::Value::String(s) => argv.extend([flag, s.clone()]),
+            toml::Value::Integer(i) => argv.extend([flag, i.to_string()]),
+            toml::Value::Float(f) => argv.extend([flag, f.to_string()]),
+            toml::Value::Array(items) => {
+                let joined: Vec<String> = items
+                    .iter()
+                    .map(|v| match v {
+                        toml::Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    })
+                    .collect();
+                argv.extend([flag, joined.join(",")]);
+            }
+            other => {
+                return Err(Error::usage(format!(
+                    "experiment key `{key}`: cannot pass {other} as a flag"
+                )))
+            }
+        }
+    }
+    for (key, value) in defaults {
+        if !table.contains_key(*key) {
+            argv.extend([format!("--{}", key.replace('_', "-")), value.clone()]);
+        }
+    }
+    Ok(())
+}
+
+/// Runs a kakugo subcommand in-process, as if typed on the command line.
+fn run_cli(label: &str, argv: Vec<String>) -> anyhow::Result<()> {
+    use clap::Parser;
+    tracing::debug!("{label}: kakugo {}", argv.join(" "));
+    let cli = crate::cli::Cli::try_parse_from(std::iter::once("kakugo".to_string()).chain(argv))
+        .map_err(|e| anyhow::anyhow!("{label}: {}", e.to_string().trim()))?;
+    match crate::cli::run(cli)? {
+        0 => Ok(()),
+        code => Err(anyhow::anyhow!("{label}: exited with status {code}")),
     }
 }
 
