@@ -11,6 +11,7 @@ pub mod jsonl;
 pub mod leaderboard;
 pub mod loglik;
 pub mod report;
+pub mod train;
 
 /// kakugo: build and judge small language models for low-resource languages.
 #[derive(Debug, Parser)]
@@ -37,6 +38,8 @@ pub enum Command {
     Report(report::ReportArgs),
     /// Compare a candidate run with a baseline run: per-language verdicts, CI exit code.
     Compare(compare::CompareArgs),
+    /// LoRA fine-tuning on SFT data: adapter, merged model, GGUF, lineage.
+    Train(train::TrainArgs),
     /// Rank the models of a directory of run records per language and overall.
     Leaderboard(leaderboard::LeaderboardArgs),
 }
@@ -51,5 +54,6 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Report(args) => report::run(args),
         Command::Compare(args) => compare::run(args),
         Command::Leaderboard(args) => leaderboard::run(args),
+        Command::Train(args) => train::run(args),
     }
 }
