@@ -108,7 +108,7 @@ impl TrainOptions {
 
     fn validate(&self) -> Result<()> {
         self.lora.validate()?;
-        if !(self.lr > 0.0) {
+        if self.lr.is_nan() || self.lr <= 0.0 {
             return Err(Error::usage("--lr must be positive"));
         }
         if self.epochs == 0 || self.grad_accum == 0 || self.max_len < 2 {
@@ -408,9 +408,9 @@ pub fn train(opts: &TrainOptions) -> Result<TrainSummary> {
     bar.set_position(state.step as u64);
     let started = Instant::now();
     let mut tokens_done = 0usize;
-    for s in state.step..total {
+    for (s, batches) in plan.iter().enumerate().skip(state.step) {
         let lr = optim::lr_at(s, total, warmup, opts.lr);
-        let st = trainer.step(&plan[s], s, lr, opts.max_grad_norm)?;
+        let st = trainer.step(batches, s, lr, opts.max_grad_norm)?;
         tokens_done += st.tokens;
         state.train_losses.push(st.loss);
         state.step = s + 1;
