@@ -558,3 +558,71 @@ fn packed_loss_equals_separate_examples() {
     assert!((a - b).abs() < 1e-5, "{a} vs {b}");
     let _ = Tensor::zeros(1, candle_core::DType::F32, &Device::Cpu);
 }
+
+/// `--export axolotl|trl`: the same split as kakugo's run, the chat template, the settings.
+#[test]
+fn external_trainer_export_carries_split_template_and_settings() {
+    use kakugo::train::external::{export, ExternalTrainer};
+    let dir = tempfile::tempdir().unwrap();
+    let base = tiny::write_tiny_model(&dir.path().join("base"), "llama");
+    let sft = dir.path().join("sft.jsonl");
+    tiny::write_sft(&sft, 20);
+    let mut o = tiny_options(&base, &sft, &dir.path().join("ax"));
+    export(&o, ExternalTrainer::Axolotl).unwrap();
+    let yaml = std::fs::read_to_string(dir.path().join("ax/axolotl.yaml")).unwrap();
+    for line in [
+        "adapter: lora",
+        "lora_r: 4",
+        "lora_alpha: 8",
+        "lora_target_modules: [\"q_proj\", \"k_proj\", \"v_proj\", \"o_proj\", \"gate_proj\", \"up_proj\", \"down_proj\"]",
+        "learning_rate: 0.01",
+        "num_epochs: 3",
+        "seed: 7",
+        "roles_to_train: [\"assistant\"]",
+    ] {
+        assert!(yaml.contains(line), "axolotl.yaml lacks `{line}`:\n{yaml}");
+    }
+    assert!(yaml.contains("chat_template_jinja: \"{% for message in messages %}<|im_start|>"));
+    let lines = |p: &str| {
+        std::fs::read_to_string(dir.path().join(p))
+            .unwrap()
+            .lines()
+            .count()
+    };
+    assert_eq!(
+        (lines("ax/data/train.jsonl"), lines("ax/data/val.jsonl")),
+        (16, 4)
+    );
+    o.out = dir.path().join("trl");
+    export(&o, ExternalTrainer::Trl).unwrap();
+    let yaml = std::fs::read_to_string(dir.path().join("trl/trl_sft.yaml")).unwrap();
+    assert!(
+        yaml.contains("use_peft: true")
+            && yaml.contains("lora_r: 4")
+            && yaml.contains("completion_only_loss: true")
+    );
+    let row: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(dir.path().join("trl/data/train.jsonl"))
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(row["completion"][0]["role"], "assistant");
+    assert_eq!(row["prompt"][0]["role"], "user");
+    // The same examples are held out as in `kakugo train` with these options.
+    let ax_val = std::fs::read_to_string(dir.path().join("ax/data/val.jsonl")).unwrap();
+    let trl_val = std::fs::read_to_string(dir.path().join("trl/data/val.jsonl")).unwrap();
+    let ids = |t: &str| -> Vec<String> {
+        t.lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+    assert_eq!(ids(&ax_val), ids(&trl_val));
+}

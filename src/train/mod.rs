@@ -326,14 +326,31 @@ pub fn train(opts: &TrainOptions) -> Result<TrainSummary> {
     tracing::info!(base = %opts.base, "loading the base model (weights dequantised to f32)");
     let model = CandleModel::load(&files, &device)?;
     let examples = data::read_sft(&opts.data)?;
-    let (encoded, stats) = data::encode_all(
-        &opts.data,
-        &examples,
-        model.tokenizer(),
-        model.chat_template(),
-        opts.max_len,
-        opts.on_too_long,
-    )?;
+    // Split before encoding, so the held-out examples do not depend on the tokenizer or on
+    // which examples are too long (`--export trl|axolotl` writes the same split).
+    let (train_ex, val_ex) = data::split(examples, opts.val_frac, opts.seed);
+    let encode = |ex: &[data::SftExample]| {
+        data::encode_all(
+            &opts.data,
+            ex,
+            model.tokenizer(),
+            model.chat_template(),
+            opts.max_len,
+            opts.on_too_long,
+        )
+    };
+    let (train_set, mut stats) = encode(&train_ex)?;
+    let val_set = if val_ex.is_empty() {
+        Vec::new()
+    } else {
+        let (v, vs) = encode(&val_ex)?;
+        stats.examples += vs.examples;
+        stats.truncated += vs.truncated;
+        stats.dropped += vs.dropped;
+        stats.tokens += vs.tokens;
+        stats.loss_tokens += vs.loss_tokens;
+        v
+    };
     tracing::info!(
         examples = stats.examples,
         truncated = stats.truncated,
@@ -347,7 +364,6 @@ pub fn train(opts: &TrainOptions) -> Result<TrainSummary> {
         },
         "data encoded"
     );
-    let (train_set, val_set) = data::split(encoded, opts.val_frac, opts.seed);
     let mut plan = data::schedule(
         &train_set,
         opts.epochs,
