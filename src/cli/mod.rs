@@ -13,6 +13,7 @@ pub mod loglik;
 pub mod report;
 pub mod run;
 pub mod synth;
+pub mod train;
 
 /// kakugo: build and judge small language models for low-resource languages.
 #[derive(Debug, Parser)]
@@ -39,6 +40,8 @@ pub enum Command {
     Report(report::ReportArgs),
     /// Compare a candidate run with a baseline run: per-language verdicts, CI exit code.
     Compare(compare::CompareArgs),
+    /// LoRA fine-tuning on SFT data: adapter, merged model, GGUF, lineage.
+    Train(train::TrainArgs),
     /// Rank the models of a directory of run records per language and overall.
     Leaderboard(leaderboard::LeaderboardArgs),
     /// Run an experiment: synthesise, train, evaluate bases and candidates, report.
@@ -65,5 +68,6 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Status(args) => run::status(args),
         Command::Merge(args) => run::merge(args),
         Command::Synth(args) => synth::run(*args),
+        Command::Train(args) => train::run(args),
     }
 }

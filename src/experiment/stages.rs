@@ -90,10 +90,57 @@ impl StageRunner for Stages {
                 )?;
                 run_cli(&unit.label, argv)
             }
-            Work::Train { .. } => Err(anyhow::anyhow!(
-                "{}: training stage is not available in this build",
-                unit.label
-            )),
+            Work::Train {
+                teacher,
+                student,
+                language,
+                data,
+            } => {
+                let e = &exp.experiment;
+                // Every strategy's data for this teacher and language, in plan order.
+                let mut sft = Vec::new();
+                for &d in data {
+                    let path = store.done_dir(&plan.units[d]).join("data.jsonl");
+                    sft.extend(std::fs::read(&path).map_err(|err| Error::io(&path, err))?);
+                }
+                let sft_path = dir.join("sft.jsonl");
+                write_atomic(&sft_path, &sft)?;
+                let mut argv = strings([
+                    "train",
+                    "--base",
+                    &e.students[*student].model,
+                    "--data",
+                    &sft_path.to_string_lossy(),
+                    "--out",
+                    &dir.to_string_lossy(),
+                    "--quiet",
+                ]);
+                // Checkpoints often enough that a killed unit loses little.
+                with_defaults(
+                    &mut argv,
+                    &e.train,
+                    &[
+                        ("seed", e.seed.to_string()),
+                        ("checkpoint_every", "5".into()),
+                    ],
+                )?;
+                if dir.join("checkpoints/latest.json").is_file() {
+                    argv.push("--resume".into());
+                }
+                run_cli(&unit.label, argv)?;
+                let synth: Vec<&str> = data.iter().map(|&d| plan.units[d].hash.as_str()).collect();
+                add_lineage(
+                    dir,
+                    json!({
+                        "experiment": e.name,
+                        "teacher": { "name": e.teachers[*teacher].name, "model": e.teachers[*teacher].model },
+                        "student": { "name": e.students[*student].name, "model": e.students[*student].model },
+                        "language": language,
+                        "units": { "train": unit.hash, "synth": synth },
+                    }),
+                )?;
+                Ok(())
+            }
             Work::Eval {
                 model,
                 suite,
@@ -101,6 +148,28 @@ impl StageRunner for Stages {
             } => Ok(self.eval(exp, plan, store, *model, *suite, languages, dir)?),
         }
     }
+}
+
+/// Adds the experiment's view (teacher, student, language, unit hashes) to the lineage that
+/// `kakugo train` wrote, in the training directory and in the merged model beside it.
+fn add_lineage(dir: &Path, extra: serde_json::Value) -> Result<()> {
+    for path in [
+        dir.join("lineage.json"),
+        dir.join("merged").join("lineage.json"),
+    ] {
+        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        let mut lineage: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|e| Error::file(&path, e.to_string()))?;
+        if let (Some(l), Some(x)) = (lineage.as_object_mut(), extra.as_object()) {
+            for (k, v) in x {
+                l.insert(k.clone(), v.clone());
+            }
+        }
+        let mut out = serde_json::to_vec_pretty(&lineage).expect("lineage serialises");
+        out.push(b'\n');
+        write_atomic(&path, &out)?;
+    }
+    Ok(())
 }
 
 fn strings<const N: usize>(items: [&str; N]) -> Vec<String> {

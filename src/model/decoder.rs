@@ -213,6 +213,20 @@ impl Decoder {
         Ok(linear(hidden, &self.weights.lm_head, None)?)
     }
 
+    /// RoPE cos/sin tables (`[positions, head_dim / 2]`) for global or sliding (`local`)
+    /// layers: the training forward (`crate::train::forward`) uses the same angles.
+    pub fn rope_tables_for(&self, positions: &[usize], local: bool) -> Result<(Tensor, Tensor)> {
+        if local {
+            self.rope_tables(&self.inv_freq_local, positions, 1.0)
+        } else {
+            self.rope_tables(
+                &self.inv_freq_global,
+                positions,
+                self.cfg.rope_linear_factor,
+            )
+        }
+    }
+
     fn rope_tables(
         &self,
         inv_freq: &[f32],

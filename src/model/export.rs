@@ -15,33 +15,34 @@ use serde_json::json;
 
 use super::candle_backend::CandleModel;
 use super::config::{Architecture, RopeLayout};
+use super::weights::Weights;
 use crate::{Error, Result};
 
 /// Writes `model` into `dir` (created if needed) with weights in `dtype` (F32 or BF16).
 pub fn write_hf_checkpoint(model: &CandleModel, dir: &Path, dtype: DType) -> Result<()> {
+    write_hf_checkpoint_with(model, model.decoder().weights(), dir, dtype)
+}
+
+/// Writes `model`'s configuration and tokenizer with other weights `w` of the same shapes
+/// (fine-tuning's merged weights) into `dir`.
+pub fn write_hf_checkpoint_with(
+    model: &CandleModel,
+    w: &Weights,
+    dir: &Path,
+    dtype: DType,
+) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let cfg = model.decoder().config();
-    let w = model.decoder().weights();
     let gemma = cfg.architecture == Architecture::Gemma3;
-    // Hugging Face Gemma applies norms as (1 + w).
-    let norm = |t: &Tensor| -> Result<Tensor> {
-        Ok(if gemma && cfg.norm_weight_offset == 0.0 {
-            (t - 1.0)?
-        } else {
-            t.clone()
-        })
-    };
+    // Hugging Face Gemma applies norms as (1 + w). Loaded weights always hold the applied
+    // value (GGUF stores it; the safetensors loader adds `norm_weight_offset`), so the 1 comes
+    // off whatever the source was.
+    let norm = |t: &Tensor| -> Result<Tensor> { Ok(if gemma { (t - 1.0)? } else { t.clone() }) };
     let unpermute = |t: &Tensor, heads: usize| -> Result<Tensor> {
         if cfg.rope_layout != RopeLayout::Interleaved {
             return Ok(t.clone());
         }
-        // GGUF row h*d + 2i + j holds Hugging Face row h*d + j*d/2 + i.
-        let (rows, cols) = t.dims2()?;
-        let d = rows / heads;
-        Ok(t.reshape((heads, d / 2, 2, cols))?
-            .transpose(1, 2)?
-            .contiguous()?
-            .reshape((rows, cols))?)
+        unpermute_rows(t, heads)
     };
     let mut tensors: HashMap<String, Tensor> = HashMap::new();
     let mut put = |name: String, t: Tensor| -> Result<()> {
@@ -149,7 +150,29 @@ pub fn write_hf_checkpoint(model: &CandleModel, dir: &Path, dtype: DType) -> Res
     write_json(&dir.join("tokenizer_config.json"), &tokenizer_config)
 }
 
-fn write_json(path: &Path, value: &serde_json::Value) -> Result<()> {
+/// Rows of a llama GGUF Q/K matrix (`[heads * d, cols]`) in Hugging Face order: GGUF row
+/// `h*d + 2i + j` holds Hugging Face row `h*d + j*d/2 + i` (llama.cpp's converter permuted them
+/// for interleaved RoPE).
+pub fn unpermute_rows(t: &Tensor, heads: usize) -> Result<Tensor> {
+    let (rows, cols) = t.dims2()?;
+    let d = rows / heads;
+    Ok(t.reshape((heads, d / 2, 2, cols))?
+        .transpose(1, 2)?
+        .contiguous()?
+        .reshape((rows, cols))?)
+}
+
+/// The inverse of [`unpermute_rows`]: Hugging Face rows into llama GGUF order.
+pub fn permute_rows(t: &Tensor, heads: usize) -> Result<Tensor> {
+    let (rows, cols) = t.dims2()?;
+    let d = rows / heads;
+    Ok(t.reshape((heads, 2, d / 2, cols))?
+        .transpose(1, 2)?
+        .contiguous()?
+        .reshape((rows, cols))?)
+}
+
+pub(crate) fn write_json(path: &Path, value: &serde_json::Value) -> Result<()> {
     let mut bytes = serde_json::to_vec_pretty(value).expect("json");
     bytes.push(b'\n');
     crate::store::atomic::write_atomic(path, &bytes)
