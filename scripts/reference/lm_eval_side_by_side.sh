@@ -30,9 +30,14 @@ if [ ! -x .venv-ref/bin/lm_eval ]; then
   python3 -m venv .venv-ref
   .venv-ref/bin/pip install lm-eval==0.4.13 transformers==5.23.0 torch gguf accelerate >&2
 fi
-cargo build --release --bin kakugo >&2
 # a private copy: a shared CARGO_TARGET_DIR may be rebuilt from another checkout meanwhile
-cp "$TARGET/release/kakugo" "$OUT/kakugo-bin"
+# (KAKUGO_BIN=path skips the build and uses that binary)
+if [ -n "${KAKUGO_BIN:-}" ]; then
+  cp "$KAKUGO_BIN" "$OUT/kakugo-bin"
+else
+  cargo build --release --bin kakugo >&2
+  cp "$TARGET/release/kakugo" "$OUT/kakugo-bin"
+fi
 KAKUGO=$OUT/kakugo-bin
 
 .venv-ref/bin/python "$HELPER" task "$LANG_CODE" "$DATA" "$OUT/task" "${LIMIT:-}"
