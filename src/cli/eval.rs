@@ -41,6 +41,11 @@ pub struct EvalArgs {
     /// Response cache (default: <out>/responses.sqlite).
     #[arg(long)]
     pub cache: Option<PathBuf>,
+    /// Record a language whose data files are absent (a partial copy of a dataset) as missing
+    /// in the run record instead of failing. Languages a dataset does not have at all are
+    /// always recorded as missing.
+    #[arg(long)]
+    pub skip_missing_data: bool,
 }
 
 pub fn run(args: EvalArgs) -> anyhow::Result<i32> {
@@ -69,6 +74,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<i32> {
             args.cache
                 .unwrap_or_else(|| args.out.join("responses.sqlite")),
         ),
+        skip_missing_data: args.skip_missing_data,
     };
     let output = evaluate(model.as_mut(), &suite, &sha, &opts)?;
     let stem = format!("{}.{}", output.record.model.replace('/', "_"), suite.name);
@@ -88,6 +94,9 @@ pub fn run(args: EvalArgs) -> anyhow::Result<i32> {
                 r.task, r.language, m.name, m.value, m.stderr, m.n
             );
         }
+    }
+    for m in &output.record.missing {
+        println!("missing: {} {}: {}", m.task, m.language, m.reason);
     }
     println!("\nrun record: {}", record_path.display());
     Ok(0)
