@@ -15,7 +15,8 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use kakugo::eval::runner::{evaluate, multiple_choice_requests, EvalOptions, EvalOutput};
+use kakugo::eval::multiple_choice::multiple_choice_requests;
+use kakugo::eval::runner::{evaluate, EvalOptions, EvalOutput};
 use kakugo::model::{ChoiceGroup, LanguageModel};
 use kakugo::store::hash::sha256_bytes;
 use kakugo::suite::Suite;

@@ -1,5 +1,7 @@
 //! Running a suite: documents → requests → (cached) model responses → per-item scores →
-//! metrics → a [`RunRecord`].
+//! metrics → a [`RunRecord`]. The per-kind steps live in [`super::multiple_choice`] and
+//! `translation`; this module loops over tasks and languages, decides what is missing, and
+//! owns the response cache, the few-shot draw and the manifest.
 //!
 //! Responses go through the [`ResponseCache`] in small chunks, each committed as soon as it is
 //! computed, so an interrupted run resumes where it stopped; because scores are bit-identical
@@ -16,28 +18,16 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use rand::seq::SliceRandom;
-use rand::SeedableRng;
-use serde_json::json;
 
-use crate::data::{self, DataSources, LoadedFiles, MultipleChoiceDoc, Split, TranslationDoc};
-use crate::eval::metrics::accuracy::{select, ChoiceScore};
-use crate::eval::metrics::{bootstrap_stderr, mean_stderr, sum_stats, Metric, Normalization};
-use crate::model::{
-    ChoiceGroup, GenerateRequest, Generation, LanguageModel, Loglikelihood, Prompt, Sampling,
-};
+use crate::data::{self, LoadedFiles};
+use crate::model::LanguageModel;
 use crate::store::cache::ResponseCache;
-use crate::store::hash::sha256_bytes;
-use crate::store::{ItemScore, Manifest, MetricValue, MissingLanguage, RunRecord, TaskResult};
-use crate::suite::prompt::{
-    multiple_choice_context, multiple_choice_continuations, translation_prompt,
-};
-use crate::suite::{Dataset, Direction, Subsets, Suite, Task};
-use crate::{Error, Result};
+use crate::store::{Manifest, MissingLanguage, RunRecord, TaskResult};
+use crate::suite::{Dataset, Suite};
+use crate::Result;
 
 /// Requests per cache commit.
 const CHUNK: usize = 8;
-const BOOTSTRAP_RESAMPLES: usize = 1000;
 
 #[derive(Debug, Clone, Default)]
 pub struct EvalOptions {
@@ -125,10 +115,22 @@ pub fn evaluate(
             }
             let limit = opts.limit.or(task.limit);
             let run = match task.dataset {
-                Dataset::Flores => {
-                    run_translation(model, cache.as_ref(), task, language, limit, opts)
-                }
-                _ => run_multiple_choice(model, cache.as_ref(), task, language, limit, opts),
+                Dataset::Flores => super::translation::run_translation(
+                    model,
+                    cache.as_ref(),
+                    task,
+                    language,
+                    limit,
+                    opts,
+                ),
+                _ => super::multiple_choice::run_multiple_choice(
+                    model,
+                    cache.as_ref(),
+                    task,
+                    language,
+                    limit,
+                    opts,
+                ),
             };
             let out = match run {
                 Ok(out) => out,
@@ -193,58 +195,17 @@ pub fn evaluate(
 }
 
 /// What one task in one language produced.
-struct TaskOutput {
+pub(super) struct TaskOutput {
     /// The task's result, then one per non-empty subset.
-    results: Vec<TaskResult>,
+    pub(super) results: Vec<TaskResult>,
     /// Subsets without items.
-    missing: Vec<MissingLanguage>,
-    files: LoadedFiles,
-    samples: Vec<serde_json::Value>,
-}
-
-/// One multiple-choice split of one language; Global-MMLU rows with an empty option are left
-/// out by the loader (which logs how many).
-fn load_multiple_choice(
-    dataset: Dataset,
-    sources: &DataSources,
-    language: &crate::lang::Language,
-    split: Split,
-    files: &mut LoadedFiles,
-) -> Result<Vec<MultipleChoiceDoc>> {
-    match dataset {
-        Dataset::Sib200 => data::sib200::load(&sources.sib200, language, split, files),
-        Dataset::Belebele => data::belebele::load(&sources.belebele, language, split, files),
-        Dataset::GlobalMmlu => {
-            data::global_mmlu::load(&sources.global_mmlu, language, split, files).map(|g| g.docs)
-        }
-        Dataset::Flores => unreachable!("FLORES is a translation dataset"),
-    }
-}
-
-/// What `--limit` stratifies by: the label mix a subset must keep.
-fn stratum(dataset: Dataset, doc: &MultipleChoiceDoc) -> String {
-    let meta = |k: &str| doc.metadata.get(k).cloned().unwrap_or_default();
-    match dataset {
-        Dataset::Sib200 => meta("category"),
-        Dataset::GlobalMmlu => meta("subject_category"),
-        // Belebele has no categories; keep the answer-position mix (a model biased to one
-        // letter must not gain from the draw).
-        _ => doc.gold.to_string(),
-    }
-}
-
-/// The unit few-shot examples are drawn for and excluded by: a Belebele passage (both its
-/// questions get the same examples, none from the passage itself, so they share a prefix),
-/// else the item.
-fn fewshot_unit(dataset: Dataset, doc: &MultipleChoiceDoc) -> &str {
-    match dataset {
-        Dataset::Belebele => doc.metadata.get("link").map_or(&doc.id, |l| l),
-        _ => &doc.id,
-    }
+    pub(super) missing: Vec<MissingLanguage>,
+    pub(super) files: LoadedFiles,
+    pub(super) samples: Vec<serde_json::Value>,
 }
 
 /// `k` examples for `unit` from `pool`, excluding every document of the same unit.
-fn shots_for<'a, T: data::HasId>(
+pub(super) fn shots_for<'a, T: data::HasId>(
     pool: &'a [T],
     unit_of: impl Fn(&T) -> &str,
     unit: &str,
@@ -261,339 +222,11 @@ fn shots_for<'a, T: data::HasId>(
         .collect())
 }
 
-/// Per-metric means and standard errors over the items' 0/100 scores.
-fn mean_result(
-    task: &str,
-    language: &str,
-    metrics: &[Metric],
-    items: Vec<ItemScore>,
-) -> TaskResult {
-    let metrics = metrics
-        .iter()
-        .map(|m| {
-            let values: Vec<f64> = items.iter().map(|i| i.scores[m.name()]).collect();
-            let (value, stderr) = mean_stderr(&values);
-            MetricValue {
-                name: m.name().into(),
-                value,
-                stderr,
-                n: items.len(),
-            }
-        })
-        .collect();
-    TaskResult {
-        task: task.to_string(),
-        language: language.to_string(),
-        metrics,
-        items,
-    }
-}
-
-fn run_multiple_choice(
-    model: &mut dyn LanguageModel,
-    cache: Option<&ResponseCache>,
-    task: &Task,
-    language: &str,
-    limit: Option<usize>,
-    opts: &EvalOptions,
-) -> Result<TaskOutput> {
-    let lang = crate::lang::resolve(language)?;
-    let sources = DataSources::under(&opts.data_root);
-    let mut files = LoadedFiles::default();
-    let split = task.split();
-    let all_docs = load_multiple_choice(task.dataset, &sources, lang, split, &mut files)?;
-    let k = task.num_fewshot;
-    let other_pool = if k > 0 && task.fewshot_split() != split {
-        let fewshot_split = task.fewshot_split();
-        Some(load_multiple_choice(
-            task.dataset,
-            &sources,
-            lang,
-            fewshot_split,
-            &mut files,
-        )?)
-    } else {
-        None
-    };
-    let pool: &[MultipleChoiceDoc] = other_pool.as_deref().unwrap_or(&all_docs);
-    let keys: Vec<String> = all_docs.iter().map(|d| stratum(task.dataset, d)).collect();
-    let picked = match limit {
-        Some(n) => data::sample_stratified(&keys, n, task.seed),
-        None => (0..all_docs.len()).collect(),
-    };
-    let docs: Vec<&MultipleChoiceDoc> = picked.iter().map(|&i| &all_docs[i]).collect();
-    let (groups, shots): (Vec<ChoiceGroup>, Vec<Vec<&MultipleChoiceDoc>>) =
-        multiple_choice_requests(task, language, &docs, pool)?
-            .into_iter()
-            .unzip();
-    let units = run_lengths(
-        docs.iter()
-            .map(|d| fewshot_unit(task.dataset, d).to_string()),
-    );
-    let scores: Vec<Vec<Loglikelihood>> = cached(
-        model,
-        cache,
-        "loglikelihood",
-        &groups,
-        &units,
-        &progress(&task.name, language, groups.len()),
-        |m, g| m.loglikelihood(g),
-    )?;
-    let formulation = task.formulation();
-    let mut items = Vec::new();
-    let mut samples = Vec::new();
-    for (((doc, group), s), doc_shots) in docs.iter().zip(&groups).zip(&scores).zip(&shots) {
-        // Normalisations divide by the scored text (the letter, or the option's text).
-        let answers = crate::suite::prompt::answers(doc, formulation)?;
-        let choices: Vec<ChoiceScore> = s
-            .iter()
-            .zip(&answers)
-            .map(|(l, text)| ChoiceScore::new(l.logprob, text, l.n_tokens))
-            .collect();
-        let pick = |norm: Normalization| select(&choices, norm).expect("every item has choices");
-        let mut item = ItemScore {
-            id: doc.id.clone(),
-            scores: BTreeMap::new(),
-            stats: BTreeMap::new(),
-        };
-        for m in &task.metrics {
-            let norm = m.normalization().ok_or_else(|| {
-                Error::usage(format!(
-                    "task `{}`: metric `{}` needs a translation task",
-                    task.name,
-                    m.name()
-                ))
-            })?;
-            let value = 100.0 * (pick(norm) == doc.gold) as u8 as f64;
-            item.scores.insert(m.name().to_string(), value);
-        }
-        let mut sample = json!({
-            "task": task.name, "language": language, "id": doc.id,
-            "prompt_sha256": sha256_bytes(group.context.as_bytes()),
-            "gold": doc.gold, "prediction": pick(Normalization::None),
-            "logprobs": s.iter().map(|l| l.logprob).collect::<Vec<_>>(),
-        });
-        if k > 0 {
-            sample["fewshot"] = json!(doc_shots.iter().map(|d| &d.id).collect::<Vec<_>>());
-        }
-        samples.push(sample);
-        items.push(item);
-    }
-    let mut results = Vec::new();
-    let mut missing = Vec::new();
-    if let Some(subsets) = &task.subsets {
-        for value in &subsets.values {
-            let name = Subsets::task_name(&task.name, value);
-            let mut subset = Vec::new();
-            for (doc, item) in docs.iter().zip(&items) {
-                let found = doc.metadata.get(&subsets.field).ok_or_else(|| {
-                    Error::usage(format!(
-                        "task `{}`: item `{}` has no metadata `{}` to form subsets by (it has {})",
-                        task.name,
-                        doc.id,
-                        subsets.field,
-                        doc.metadata.keys().cloned().collect::<Vec<_>>().join(", ")
-                    ))
-                })?;
-                if found == value {
-                    subset.push(item.clone());
-                }
-            }
-            if subset.is_empty() {
-                let reason = format!(
-                    "no {} items with {} = {value} in the {split} split{}",
-                    task.dataset.registry(),
-                    subsets.field,
-                    if limit.is_some() { " sample" } else { "" }
-                );
-                tracing::warn!("{name} {language}: {reason}; recorded as missing");
-                missing.push(MissingLanguage {
-                    task: name,
-                    language: language.to_string(),
-                    reason,
-                });
-            } else {
-                results.push(mean_result(&name, language, &task.metrics, subset));
-            }
-        }
-    }
-    results.insert(0, mean_result(&task.name, language, &task.metrics, items));
-    Ok(TaskOutput {
-        results,
-        missing,
-        files,
-        samples,
-    })
-}
-
-/// The scoring request of each multiple-choice item of `task` in `language`, with the few-shot
-/// examples drawn for it from `pool` (the task's few-shot split; it may hold the items
-/// themselves, which are never their own examples, nor, in Belebele, their passage's).
-pub fn multiple_choice_requests<'a>(
-    task: &Task,
-    language: &str,
-    docs: &[&MultipleChoiceDoc],
-    pool: &'a [MultipleChoiceDoc],
-) -> Result<Vec<(ChoiceGroup, Vec<&'a MultipleChoiceDoc>)>> {
-    docs.iter()
-        .map(|d| {
-            let shots = shots_for(
-                pool,
-                |p: &MultipleChoiceDoc| fewshot_unit(task.dataset, p),
-                fewshot_unit(task.dataset, d),
-                task.num_fewshot,
-                task.seed,
-            )?;
-            let group = ChoiceGroup {
-                context: multiple_choice_context(task, language, d, &shots)?,
-                continuations: multiple_choice_continuations(task, d)?,
-            };
-            Ok((group, shots))
-        })
-        .collect()
-}
-
-/// For each item, the index of its run of equal keys (`a a b c c` → `0 0 1 2 2`).
-fn run_lengths(keys: impl Iterator<Item = String>) -> Vec<usize> {
-    let mut out = Vec::new();
-    let mut last: Option<String> = None;
-    let mut unit = 0;
-    for k in keys {
-        if last.as_ref().is_some_and(|l| *l != k) {
-            unit += 1;
-        }
-        out.push(unit);
-        last = Some(k);
-    }
-    out
-}
-
-fn run_translation(
-    model: &mut dyn LanguageModel,
-    cache: Option<&ResponseCache>,
-    task: &Task,
-    language: &str,
-    limit: Option<usize>,
-    opts: &EvalOptions,
-) -> Result<TaskOutput> {
-    let (src, tgt) = match task.direction.expect("validated when the suite was read") {
-        Direction::XxEn => (language, "eng_Latn"),
-        Direction::EnXx => ("eng_Latn", language),
-    };
-    let mut files = LoadedFiles::default();
-    let sources = DataSources::under(&opts.data_root);
-    let source = &sources.flores;
-    let (src_lang, tgt_lang) = (crate::lang::resolve(src)?, crate::lang::resolve(tgt)?);
-    let split = task.split();
-    let all_docs = data::flores::load_pairs(source, src_lang, tgt_lang, split, &mut files)?;
-    let other_pool = if task.num_fewshot > 0 && task.fewshot_split() != split {
-        let fewshot_split = task.fewshot_split();
-        Some(data::flores::load_pairs(
-            source,
-            src_lang,
-            tgt_lang,
-            fewshot_split,
-            &mut files,
-        )?)
-    } else {
-        None
-    };
-    let pool: &[TranslationDoc] = other_pool.as_deref().unwrap_or(&all_docs);
-    let mut picked: Vec<usize> = (0..all_docs.len()).collect();
-    if let Some(n) = limit.filter(|&n| n < picked.len()) {
-        picked.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(task.seed));
-        picked.truncate(n);
-        picked.sort_unstable();
-    }
-    let docs: Vec<_> = picked.iter().map(|&i| &all_docs[i]).collect();
-    let names = (src_lang.name, tgt_lang.name);
-    let mut requests = Vec::with_capacity(docs.len());
-    for d in &docs {
-        let shots = shots_for(
-            pool,
-            |p: &TranslationDoc| p.id.as_str(),
-            &d.id,
-            task.num_fewshot,
-            task.seed,
-        )?;
-        requests.push(GenerateRequest {
-            prompt: Prompt::Text(translation_prompt(task, language, d, &shots, names)?),
-            stop: task.stop.clone(),
-            max_new_tokens: task.max_new_tokens,
-            sampling: Sampling::Greedy,
-        });
-    }
-    let units: Vec<usize> = (0..requests.len()).collect();
-    let outputs: Vec<Generation> = cached(
-        model,
-        cache,
-        "generate",
-        &requests,
-        &units,
-        &progress(&task.name, language, requests.len()),
-        |m, r| m.generate(r),
-    )?;
-    let mut items = Vec::new();
-    let mut samples = Vec::new();
-    let mut stats: BTreeMap<Metric, Vec<Vec<f64>>> = BTreeMap::new();
-    for (doc, out) in docs.iter().zip(&outputs) {
-        let hyp = out.text.trim();
-        let refs: Vec<&str> = doc.references.iter().map(String::as_str).collect();
-        let mut item = ItemScore {
-            id: doc.id.clone(),
-            scores: BTreeMap::new(),
-            stats: BTreeMap::new(),
-        };
-        for m in &task.metrics {
-            let s = m.segment_stats(hyp, &refs).ok_or_else(|| {
-                Error::usage(format!(
-                    "task `{}`: metric `{}` needs a multiple-choice task",
-                    task.name,
-                    m.name()
-                ))
-            })?;
-            item.stats.insert(m.name().to_string(), s.clone());
-            stats.entry(*m).or_default().push(s);
-        }
-        samples.push(json!({
-            "task": task.name, "language": language, "id": doc.id,
-            "source": doc.source, "reference": doc.references[0], "prediction": hyp,
-            "finish": out.finish,
-        }));
-        items.push(item);
-    }
-    let metrics = task
-        .metrics
-        .iter()
-        .map(|m| {
-            let s = &stats[m];
-            let score = |sum: &[f64]| m.corpus_score(sum).expect("a corpus metric");
-            MetricValue {
-                name: m.name().into(),
-                value: score(&sum_stats(s, s[0].len())),
-                stderr: bootstrap_stderr(s, score, BOOTSTRAP_RESAMPLES, task.seed),
-                n: s.len(),
-            }
-        })
-        .collect();
-    Ok(TaskOutput {
-        results: vec![TaskResult {
-            task: task.name.clone(),
-            language: language.into(),
-            metrics,
-            items,
-        }],
-        missing: Vec::new(),
-        files,
-        samples,
-    })
-}
-
 /// Answers `requests` from the cache, computing what is missing in chunks and committing each
 /// chunk before the next starts. A chunk holds about [`CHUNK`] requests but never ends inside a
 /// unit (`units[i]`: requests sharing a prefix, such as one Belebele passage's questions), so
 /// the backend can reuse that prefix.
-fn cached<Q, A>(
+pub(super) fn cached<Q, A>(
     model: &mut dyn LanguageModel,
     cache: Option<&ResponseCache>,
     kind: &str,
@@ -652,7 +285,7 @@ fn chunks<'a>(indices: &'a [usize], units: &[usize], size: usize) -> Vec<&'a [us
     out
 }
 
-fn progress(task: &str, language: &str, n: usize) -> ProgressBar {
+pub(super) fn progress(task: &str, language: &str, n: usize) -> ProgressBar {
     let bar = ProgressBar::new(n as u64);
     bar.set_style(
         ProgressStyle::with_template("{prefix:>24} {bar:30} {pos}/{len} [{elapsed} < {eta}]")
@@ -710,11 +343,5 @@ mod tests {
             .collect();
         assert_eq!(got, [vec![1], vec![2, 4], vec![6]]);
         assert!(chunks(&[], &units, 8).is_empty());
-    }
-
-    #[test]
-    fn run_lengths_number_runs_of_equal_keys() {
-        let keys = ["a", "a", "b", "c", "c", "a"].map(String::from);
-        assert_eq!(run_lengths(keys.into_iter()), [0, 0, 1, 2, 2, 3]);
     }
 }
