@@ -433,3 +433,54 @@ fn belebele_few_shot_is_seeded_per_passage_and_never_the_passage_itself() {
     // 412 passages have two questions (shared data README).
     assert_eq!(pairs, 412);
 }
+
+/// A Global-MMLU row with an empty option is not scored: the run lists it in `excluded`, with
+/// the file, line and field, and `n` does not count it.
+#[test]
+fn global_mmlu_rows_with_an_empty_option_are_listed_as_excluded() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("data");
+    let en = root.join("global_mmlu/en");
+    std::fs::create_dir_all(&en).unwrap();
+    let original =
+        std::fs::read_to_string(common::data_dir().join("global_mmlu/en/dev.jsonl")).unwrap();
+    let mut lines: Vec<String> = original.lines().map(String::from).collect();
+    let mut row: Value = serde_json::from_str(&lines[6]).unwrap();
+    let id = s(&row, "sample_id").to_string();
+    row["option_c"] = Value::from("");
+    lines[6] = serde_json::to_string(&row).unwrap();
+    std::fs::write(en.join("dev.jsonl"), lines.join("\n") + "\n").unwrap();
+    let mc = suite(
+        dir.path(),
+        "g",
+        "name = \"g\"\n[[task]]\nname = \"global_mmlu\"\ndataset = \"global_mmlu\"\nsplit = \"dev\"\n\
+         languages = [\"en\"]\nlimit = 1\nmetrics = [\"acc\"]\n",
+    );
+    let mut model = kakugo::model::load("smollm2-135m").unwrap();
+    let opts = EvalOptions {
+        data_root: root,
+        ..Default::default()
+    };
+    let record = evaluate(model.as_mut(), &mc.0, &mc.1, &opts)
+        .unwrap()
+        .record;
+    assert_eq!(record.excluded.len(), 1);
+    let x = &record.excluded[0];
+    assert_eq!(
+        (x.task.as_str(), x.language.as_str()),
+        ("global_mmlu", "eng_Latn")
+    );
+    assert_eq!(x.id, id);
+    assert!(
+        x.reason.ends_with(
+            "global_mmlu/en/dev.jsonl: line 7: field `option_c`: empty option, not scored"
+        ),
+        "{}",
+        x.reason
+    );
+    assert_eq!(record.results[0].metrics[0].n, 1);
+    // The record reads back, and a record without exclusions does not carry the field.
+    let path = dir.path().join("r.json");
+    record.write(&path).unwrap();
+    assert_eq!(kakugo::store::RunRecord::read(&path).unwrap(), record);
+}

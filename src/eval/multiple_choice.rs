@@ -19,25 +19,52 @@ use crate::eval::metrics::{mean_stderr, Metric, Normalization};
 use crate::model::{ChoiceGroup, LanguageModel, Loglikelihood};
 use crate::store::cache::ResponseCache;
 use crate::store::hash::sha256_bytes;
-use crate::store::{ItemScore, MetricValue, MissingLanguage, TaskResult};
+use crate::store::{ExcludedItem, ItemScore, MetricValue, MissingLanguage, TaskResult};
 use crate::suite::prompt::{multiple_choice_context, multiple_choice_continuations};
 use crate::suite::{Dataset, Subsets, Task};
 use crate::{Error, Result};
 
-/// One multiple-choice split of one language; Global-MMLU rows with an empty option are left
-/// out by the loader (which logs how many).
+/// Rows a loader left out: (item id, why).
+type Rejected = Vec<(String, String)>;
+
+/// One multiple-choice split of one language, and the rows the loader left out (Global-MMLU
+/// rows with an empty option) with the file, line and field that made it.
 fn load_multiple_choice(
     dataset: Dataset,
     sources: &DataSources,
     language: &crate::lang::Language,
     split: Split,
     files: &mut LoadedFiles,
-) -> Result<Vec<MultipleChoiceDoc>> {
+) -> Result<(Vec<MultipleChoiceDoc>, Rejected)> {
     match dataset {
-        Dataset::Sib200 => data::sib200::load(&sources.sib200, language, split, files),
-        Dataset::Belebele => data::belebele::load(&sources.belebele, language, split, files),
+        Dataset::Sib200 => {
+            data::sib200::load(&sources.sib200, language, split, files).map(|d| (d, Vec::new()))
+        }
+        Dataset::Belebele => {
+            data::belebele::load(&sources.belebele, language, split, files).map(|d| (d, Vec::new()))
+        }
         Dataset::GlobalMmlu => {
-            data::global_mmlu::load(&sources.global_mmlu, language, split, files).map(|g| g.docs)
+            // The loader reads one file; read it into a set of its own to name it.
+            let mut read = LoadedFiles::default();
+            let loaded = data::global_mmlu::load(&sources.global_mmlu, language, split, &mut read)?;
+            let file = read
+                .files()
+                .next()
+                .map(|f| f.path.display().to_string())
+                .unwrap_or_default();
+            files.extend(read);
+            let rejected = loaded
+                .rejected
+                .into_iter()
+                .map(|r| {
+                    let reason = format!(
+                        "{file}: line {}: field `{}`: empty option, not scored",
+                        r.line, r.field
+                    );
+                    (r.sample_id, reason)
+                })
+                .collect();
+            Ok((loaded.docs, rejected))
         }
         Dataset::Flores => unreachable!("FLORES is a translation dataset"),
     }
@@ -105,17 +132,13 @@ pub(super) fn run_multiple_choice(
     let sources = DataSources::under(&opts.data_root);
     let mut files = LoadedFiles::default();
     let split = task.split();
-    let all_docs = load_multiple_choice(task.dataset, &sources, lang, split, &mut files)?;
+    let (all_docs, rejected) =
+        load_multiple_choice(task.dataset, &sources, lang, split, &mut files)?;
     let k = task.num_fewshot;
     let other_pool = if k > 0 && task.fewshot_split() != split {
         let fewshot_split = task.fewshot_split();
-        Some(load_multiple_choice(
-            task.dataset,
-            &sources,
-            lang,
-            fewshot_split,
-            &mut files,
-        )?)
+        // Rows left out of the example pool are never scored, so they are not reported.
+        Some(load_multiple_choice(task.dataset, &sources, lang, fewshot_split, &mut files)?.0)
     } else {
         None
     };
@@ -222,9 +245,19 @@ pub(super) fn run_multiple_choice(
         }
     }
     results.insert(0, mean_result(&task.name, language, &task.metrics, items));
+    let excluded = rejected
+        .into_iter()
+        .map(|(id, reason)| ExcludedItem {
+            task: task.name.clone(),
+            language: language.to_string(),
+            id,
+            reason,
+        })
+        .collect();
     Ok(TaskOutput {
         results,
         missing,
+        excluded,
         files,
         samples,
     })

@@ -22,7 +22,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::data::{self, LoadedFiles};
 use crate::model::LanguageModel;
 use crate::store::cache::ResponseCache;
-use crate::store::{Manifest, MissingLanguage, RunRecord, TaskResult};
+use crate::store::{ExcludedItem, Manifest, MissingLanguage, RunRecord, TaskResult};
 use crate::suite::{Dataset, Suite};
 use crate::Result;
 
@@ -61,6 +61,7 @@ pub fn evaluate(
     let mut seeds = BTreeMap::new();
     let mut signatures = BTreeMap::new();
     let mut missing = Vec::new();
+    let mut excluded = Vec::new();
     for task in &suite.tasks {
         prompts.insert(task.name.clone(), task.template().to_string());
         for (lang, t) in &task.templates {
@@ -162,6 +163,7 @@ pub fn evaluate(
             }
             results.extend(out.results);
             missing.extend(out.missing);
+            excluded.extend(out.excluded);
             samples.extend(out.samples);
         }
     }
@@ -189,6 +191,7 @@ pub fn evaluate(
             lineage: None,
             results,
             missing,
+            excluded,
         },
         samples,
     })
@@ -200,6 +203,8 @@ pub(super) struct TaskOutput {
     pub(super) results: Vec<TaskResult>,
     /// Subsets without items.
     pub(super) missing: Vec<MissingLanguage>,
+    /// Items the loader left out.
+    pub(super) excluded: Vec<ExcludedItem>,
     pub(super) files: LoadedFiles,
     pub(super) samples: Vec<serde_json::Value>,
 }

@@ -137,6 +137,7 @@ pub(super) fn run_translation(
             items,
         }],
         missing: Vec::new(),
+        excluded: Vec::new(),
         files,
         samples,
     })
