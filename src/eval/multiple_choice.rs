@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use super::runner::{cached, progress, shots_for, EvalOptions, TaskOutput};
+use super::runner::{cached, progress, relative_to_root, shots_for, EvalOptions, TaskOutput};
 use crate::data::{self, DataSources, LoadedFiles, MultipleChoiceDoc, Split};
 use crate::eval::metrics::accuracy::{select, ChoiceScore};
 use crate::eval::metrics::{mean_stderr, Metric, Normalization};
@@ -251,7 +251,7 @@ pub(super) fn run_multiple_choice(
             task: task.name.clone(),
             language: language.to_string(),
             id,
-            reason,
+            reason: relative_to_root(&reason, &opts.data_root),
         })
         .collect();
     Ok(TaskOutput {

@@ -136,7 +136,7 @@ pub fn evaluate(
             let out = match run {
                 Ok(out) => out,
                 Err(e) if opts.skip_missing_data && e.is_data_not_found() => {
-                    let reason = e.to_string();
+                    let reason = relative_to_root(&e.to_string(), &opts.data_root);
                     tracing::warn!("{} {language}: {reason}; recorded as missing", task.name);
                     missing.push(MissingLanguage {
                         task: task.name.clone(),
@@ -300,6 +300,18 @@ pub(super) fn progress(task: &str, language: &str, n: usize) -> ProgressBar {
     bar
 }
 
+/// `text` with the data root's path taken out of the file paths it names
+/// (`/data/belebele/x.jsonl: …` → `belebele/x.jsonl: …`), so a record does not depend on where
+/// the data lay (as [`LoadedFiles::manifest_entries`]).
+pub(super) fn relative_to_root(text: &str, root: &std::path::Path) -> String {
+    let root = root.display().to_string();
+    let root = root.trim_end_matches('/');
+    if root.is_empty() {
+        return text.to_string();
+    }
+    text.replace(&format!("{root}/"), "")
+}
+
 /// `git rev-parse HEAD` of the kakugo checkout, `-dirty` when it has changes, else `unknown`.
 fn git_commit() -> String {
     let dir = env!("CARGO_MANIFEST_DIR");
@@ -329,6 +341,15 @@ fn git_commit() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reasons_name_files_relative_to_the_data_root() {
+        let root = std::path::Path::new("/srv/data/");
+        assert_eq!(
+            relative_to_root("/srv/data/belebele/kaz_Cyrl.jsonl: data file not found (looked for kaz_Cyrl.jsonl in /srv/data/belebele)", root),
+            "belebele/kaz_Cyrl.jsonl: data file not found (looked for kaz_Cyrl.jsonl in belebele)"
+        );
+    }
 
     #[test]
     fn chunks_never_split_a_unit() {
