@@ -488,3 +488,52 @@ fn global_mmlu_rows_with_an_empty_option_are_listed_as_excluded() {
     record.write(&path).unwrap();
     assert_eq!(kakugo::store::RunRecord::read(&path).unwrap(), record);
 }
+
+/// SIB-200 2-shot with examples from the dev split while the items come from test: the logged
+/// examples are dev sentences, rendered with their gold labels before the item.
+#[test]
+fn sib200_few_shot_draws_from_the_dev_split() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = common::data_dir();
+    let sib = suite(
+        dir.path(),
+        "sib",
+        "name = \"sib\"\n[[task]]\nname = \"sib200\"\ndataset = \"sib200\"\nsplit = \"test\"\n\
+         languages = [\"eng_Latn\"]\nnum_fewshot = 2\nlimit = 3\nmetrics = [\"acc\"]\n",
+    );
+    let mut model = kakugo::model::load("smollm2-135m").unwrap();
+    let out = run(model.as_mut(), &sib, &dir.path().join("r.sqlite"), false).unwrap();
+    let tsv = |split: &str| -> BTreeMap<String, (String, String)> {
+        common::read_tsv(&data.join(format!("sib200/eng_Latn/{split}.tsv")))
+            .iter()
+            .map(|r| (r[0].to_string(), (r[1].to_string(), r[2].to_string())))
+            .collect()
+    };
+    let (dev, test) = (tsv("dev"), tsv("test"));
+    let block = |text: &str| format!("Topic of the following text: {text}\nTopic:");
+    assert_eq!(out.samples.len(), 3);
+    for sample in &out.samples {
+        let shots: Vec<&str> = sample["fewshot"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().unwrap())
+            .collect();
+        assert_eq!(shots.len(), 2);
+        let mut prompt = String::new();
+        for id in shots {
+            let (label, text) = &dev[id];
+            prompt.push_str(&format!("{} {label}\n\n", block(text)));
+        }
+        prompt.push_str(&block(&test[s(sample, "id")].1));
+        assert_eq!(s(sample, "prompt_sha256"), sha256_bytes(prompt.as_bytes()));
+    }
+    assert_eq!(
+        out.record.manifest.data_files.keys().collect::<Vec<_>>(),
+        [
+            "sib200/eng_Latn/dev.tsv",
+            "sib200/eng_Latn/labels.txt",
+            "sib200/eng_Latn/test.tsv"
+        ]
+    );
+}

@@ -217,6 +217,32 @@ mod tests {
     }
 
     #[test]
+    fn translation_examples_end_with_their_reference() {
+        let text = "name = \"s\"\n[[task]]\nname = \"f\"\ndataset = \"flores\"\ndirection = \"xx_en\"\nsplit = \"devtest\"\nlanguages = [\"kk\"]\nnum_fewshot = 1\nmetrics = [\"chrf++\"]\n";
+        let suite: super::super::Suite = toml::from_str(text).unwrap();
+        let pair = |id: &str, src: &str, tgt: &str| TranslationDoc {
+            id: id.into(),
+            source_language: "kaz_Cyrl".into(),
+            target_language: "eng_Latn".into(),
+            source: src.into(),
+            references: vec![tgt.into()],
+        };
+        let (shot, item) = (pair("1", "Сәлем", "Hello"), pair("2", "Рахмет", "Thanks"));
+        let p = translation_prompt(
+            &suite.tasks[0],
+            "kaz_Cyrl",
+            &item,
+            &[&shot],
+            ("Kazakh", "English"),
+        )
+        .unwrap();
+        assert_eq!(
+            p,
+            "Kazakh: Сәлем\nEnglish: Hello\n\nKazakh: Рахмет\nEnglish:"
+        );
+    }
+
+    #[test]
     fn more_than_26_options_cannot_be_lettered() {
         assert_eq!(letter(25).unwrap(), 'Z');
         assert!(letter(26).unwrap_err().to_string().contains("option 27"));
