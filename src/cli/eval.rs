@@ -2,8 +2,11 @@
 //!
 //! ```text
 //! kakugo eval --model smollm2-135m --suite suites/smoke.toml --out runs/ [--languages kk,eng_Latn]
-//!             [--limit 20] [--log-samples] [--data ../shared/data]
+//!             [--limit 20] [--log-samples] [--data ../shared/data] [--skip-missing-data]
 //! ```
+//! Languages a task's dataset does not have are recorded in the run record's `missing` list
+//! (and printed), not errors; `--skip-missing-data` does the same for data files absent from a
+//! partial copy of a dataset.
 //! Writes `<out>/<model>.<suite>.json` (the run record) and, with `--log-samples`,
 //! `<out>/<model>.<suite>.samples.jsonl`. Model responses are cached in
 //! `<out>/responses.sqlite`, so an interrupted run resumes where it stopped.
