@@ -30,6 +30,11 @@ pub enum Error {
     /// A whole file is unusable (corrupt, truncated, unsupported format or version).
     #[error("{}: {message}", path.display())]
     File { path: PathBuf, message: String },
+    /// A data file the dataset should have is not where it was looked for (a partial copy of
+    /// a dataset, or a wrong data directory). `kakugo eval --skip-missing-data` records such a
+    /// language as missing instead of failing.
+    #[error("{}: {message}", path.display())]
+    DataNotFound { path: PathBuf, message: String },
     /// The user asked for something invalid; `hint` says how to fix it when the fix is known.
     #[error("{message}{}", hint.as_ref().map(|h| format!("\nhint: {h}")).unwrap_or_default())]
     Usage {
@@ -109,6 +114,11 @@ impl Error {
             message: message.into(),
             hint: Some(hint.into()),
         }
+    }
+
+    /// Whether this is [`Error::DataNotFound`].
+    pub fn is_data_not_found(&self) -> bool {
+        matches!(self, Error::DataNotFound { .. })
     }
 
     pub fn model(message: impl Into<String>) -> Self {

@@ -21,6 +21,7 @@ fn sib200_eng_latn_through_eval_matches_lm_eval_and_resumes_identically() {
         languages: Some(vec!["eng_Latn".into()]),
         limit: None,
         cache: Some(dir.path().join("responses.sqlite")),
+        skip_missing_data: false,
     };
     let mut model = kakugo::model::load("smollm2-135m").unwrap();
     let first = evaluate(model.as_mut(), &suite, &sha, &opts)

@@ -2,8 +2,11 @@
 //!
 //! ```text
 //! kakugo eval --model smollm2-135m --suite suites/smoke.toml --out runs/ [--languages kk,eng_Latn]
-//!             [--limit 20] [--log-samples] [--data ../shared/data]
+//!             [--limit 20] [--log-samples] [--data ../shared/data] [--skip-missing-data]
 //! ```
+//! Languages a task's dataset does not have are recorded in the run record's `missing` list
+//! (and printed), not errors; `--skip-missing-data` does the same for data files absent from a
+//! partial copy of a dataset.
 //! Writes `<out>/<model>.<suite>.json` (the run record) and, with `--log-samples`,
 //! `<out>/<model>.<suite>.samples.jsonl`. Model responses are cached in
 //! `<out>/responses.sqlite`, so an interrupted run resumes where it stopped.
@@ -41,6 +44,11 @@ pub struct EvalArgs {
     /// Response cache (default: <out>/responses.sqlite).
     #[arg(long)]
     pub cache: Option<PathBuf>,
+    /// Record a language whose data files are absent (a partial copy of a dataset) as missing
+    /// in the run record instead of failing. Languages a dataset does not have at all are
+    /// always recorded as missing.
+    #[arg(long)]
+    pub skip_missing_data: bool,
 }
 
 pub fn run(args: EvalArgs) -> anyhow::Result<i32> {
@@ -69,6 +77,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<i32> {
             args.cache
                 .unwrap_or_else(|| args.out.join("responses.sqlite")),
         ),
+        skip_missing_data: args.skip_missing_data,
     };
     let mut output = evaluate(model.as_mut(), &suite, &sha, &opts)?;
     output.record.lineage = crate::store::run_record::candidate_lineage(&args.model)?;
@@ -89,6 +98,9 @@ pub fn run(args: EvalArgs) -> anyhow::Result<i32> {
                 r.task, r.language, m.name, m.value, m.stderr, m.n
             );
         }
+    }
+    for m in &output.record.missing {
+        println!("missing: {} {}: {}", m.task, m.language, m.reason);
     }
     println!("\nrun record: {}", record_path.display());
     Ok(0)

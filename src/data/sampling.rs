@@ -28,6 +28,12 @@ impl HasId for MultipleChoiceDoc {
     }
 }
 
+impl<T: HasId> HasId for &T {
+    fn doc_id(&self) -> &str {
+        (*self).doc_id()
+    }
+}
+
 impl HasId for TranslationDoc {
     fn doc_id(&self) -> &str {
         &self.id

@@ -109,13 +109,13 @@ impl DataSource {
                     return Ok(found);
                 }
                 let tried = candidates.join(", ");
-                Err(Error::file(
-                    dir.join(&candidates[0]),
-                    format!(
+                Err(Error::DataNotFound {
+                    path: dir.join(&candidates[0]),
+                    message: format!(
                         "data file not found (looked for {tried} in {})",
                         dir.display()
                     ),
-                ))
+                })
             }
             DataSource::Hub(hub) => hub.resolve(candidates),
         }

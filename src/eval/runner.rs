@@ -1,34 +1,35 @@
 //! Running a suite: documents → requests → (cached) model responses → per-item scores →
-//! metrics → a [`RunRecord`].
+//! metrics → a [`RunRecord`]. The per-kind steps live in [`super::multiple_choice`] and
+//! `translation`; this module loops over tasks and languages, decides what is missing, and
+//! owns the response cache, the few-shot draw and the manifest.
 //!
 //! Responses go through the [`ResponseCache`] in small chunks, each committed as soon as it is
 //! computed, so an interrupted run resumes where it stopped; because scores are bit-identical
-//! however requests are grouped, a resumed run's record equals an uninterrupted one's.
+//! however requests are grouped, a resumed run's record equals an uninterrupted one's. A chunk
+//! never splits the questions of one Belebele passage, so the backend runs their shared
+//! passage prefix once.
+//!
+//! A language a task's dataset does not have (by the [`crate::lang`] registry) is not an
+//! error: it is logged as a warning and listed in [`RunRecord::missing`], which reports show.
+//! With [`EvalOptions::skip_missing_data`], a data file absent from a partial copy of a dataset
+//! is recorded the same way instead of failing the run.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use rand::seq::SliceRandom;
-use rand::SeedableRng;
-use serde_json::json;
 
-use crate::data::{self, DataSources, LoadedFiles, Split};
-use crate::eval::metrics::accuracy::{select, ChoiceScore};
-use crate::eval::metrics::{bootstrap_stderr, mean_stderr, sum_stats, Metric, Normalization};
-use crate::model::{
-    ChoiceGroup, GenerateRequest, Generation, LanguageModel, Loglikelihood, Prompt, Sampling,
-};
+use crate::data::{self, LoadedFiles};
+use crate::model::LanguageModel;
 use crate::store::cache::ResponseCache;
-use crate::store::hash::sha256_bytes;
-use crate::store::{ItemScore, Manifest, MetricValue, RunRecord, TaskResult};
-use crate::suite::{render, Dataset, Direction, Suite, Task};
-use crate::{Error, Result};
+use crate::store::{ExcludedItem, Manifest, MissingLanguage, RunRecord, TaskResult};
+use crate::suite::{Dataset, Suite};
+use crate::Result;
 
 /// Requests per cache commit.
 const CHUNK: usize = 8;
-const BOOTSTRAP_RESAMPLES: usize = 1000;
 
+#[derive(Debug, Clone, Default)]
 pub struct EvalOptions {
     pub data_root: PathBuf,
     /// Restrict every task to these languages (FLORES codes).
@@ -36,6 +37,8 @@ pub struct EvalOptions {
     /// Override every task's item limit.
     pub limit: Option<usize>,
     pub cache: Option<PathBuf>,
+    /// Record a language whose data files are absent as missing instead of failing.
+    pub skip_missing_data: bool,
 }
 
 /// The run record and, per item, what was predicted (for `--log-samples`).
@@ -57,51 +60,114 @@ pub fn evaluate(
     let mut prompts = BTreeMap::new();
     let mut seeds = BTreeMap::new();
     let mut signatures = BTreeMap::new();
+    let mut missing = Vec::new();
+    let mut excluded = Vec::new();
     for task in &suite.tasks {
-        prompts.insert(task.name.clone(), task.template.clone());
+        prompts.insert(task.name.clone(), task.template().to_string());
         for (lang, t) in &task.templates {
             prompts.insert(format!("{}[{lang}]", task.name), t.clone());
         }
+        // Recorded only where they exist, so records of earlier suites keep their bytes.
+        if matches!(task.dataset, Dataset::Belebele | Dataset::GlobalMmlu) {
+            prompts.insert(
+                format!("{}.formulation", task.name),
+                task.formulation().name().to_string(),
+            );
+        }
         seeds.insert(task.name.clone(), task.seed);
+        if task.num_fewshot > 0 {
+            prompts.insert(
+                format!("{}.fewshot", task.name),
+                format!(
+                    "{} examples from {}, target_delimiter {:?}, fewshot_delimiter {:?}",
+                    task.num_fewshot,
+                    task.fewshot_split(),
+                    task.target_delimiter,
+                    task.fewshot_delimiter
+                ),
+            );
+            seeds.insert(format!("{}.fewshot", task.name), task.seed);
+        }
         for m in &task.metrics {
             signatures.insert(m.name().to_string(), m.signature());
         }
-        let languages: Vec<String> = task
+        let languages: Vec<&'static crate::lang::Language> = task
             .languages
             .iter()
-            .map(|l| crate::lang::resolve(l).map(|l| l.code.to_string()))
+            .map(|l| crate::lang::resolve(l))
             .collect::<Result<_>>()?;
-        for language in languages {
+        for lang in languages {
+            let language = lang.code;
             if let Some(only) = &opts.languages {
-                if !only.contains(&language) {
+                if !only.iter().any(|l| l == language) {
                     continue;
                 }
             }
+            let dataset = task.dataset.registry();
+            if lang.code_in(dataset).is_none() {
+                let reason = format!("{dataset} has no {lang}");
+                tracing::warn!("{}: {reason}; recorded as missing", task.name);
+                missing.push(MissingLanguage {
+                    task: task.name.clone(),
+                    language: language.to_string(),
+                    reason,
+                });
+                continue;
+            }
             let limit = opts.limit.or(task.limit);
-            let (result, files, task_samples) = match task.dataset {
-                Dataset::Sib200 => {
-                    run_multiple_choice(model, cache.as_ref(), task, &language, limit, opts)?
-                }
-                Dataset::Flores => {
-                    run_translation(model, cache.as_ref(), task, &language, limit, opts)?
-                }
+            let run = match task.dataset {
+                Dataset::Flores => super::translation::run_translation(
+                    model,
+                    cache.as_ref(),
+                    task,
+                    language,
+                    limit,
+                    opts,
+                ),
+                _ => super::multiple_choice::run_multiple_choice(
+                    model,
+                    cache.as_ref(),
+                    task,
+                    language,
+                    limit,
+                    opts,
+                ),
             };
-            data_files.extend(files.manifest_entries(&opts.data_root));
-            tracing::info!(
-                "{} {}: {}",
-                task.name,
-                language,
-                result
-                    .metrics
-                    .iter()
-                    .map(|m| format!("{} {:.2} ± {:.2}", m.name, m.value, m.stderr))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            results.push(result);
-            samples.extend(task_samples);
+            let out = match run {
+                Ok(out) => out,
+                Err(e) if opts.skip_missing_data && e.is_data_not_found() => {
+                    let reason = relative_to_root(&e.to_string(), &opts.data_root);
+                    tracing::warn!("{} {language}: {reason}; recorded as missing", task.name);
+                    missing.push(MissingLanguage {
+                        task: task.name.clone(),
+                        language: language.to_string(),
+                        reason,
+                    });
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            data_files.extend(out.files.manifest_entries(&opts.data_root));
+            for result in &out.results {
+                tracing::info!(
+                    "{} {}: {}",
+                    result.task,
+                    language,
+                    result
+                        .metrics
+                        .iter()
+                        .map(|m| format!("{} {:.2} ± {:.2}", m.name, m.value, m.stderr))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+            results.extend(out.results);
+            missing.extend(out.missing);
+            excluded.extend(out.excluded);
+            samples.extend(out.samples);
         }
     }
+    missing.sort_by(|a, b| (&a.task, &a.language).cmp(&(&b.task, &b.language)));
     results.sort_by(|a, b| (&a.task, &a.language).cmp(&(&b.task, &b.language)));
     let info = model.info().clone();
     Ok(EvalOutput {
@@ -124,236 +190,53 @@ pub fn evaluate(
             },
             lineage: None,
             results,
-            missing: Vec::new(),
+            missing,
+            excluded,
         },
         samples,
     })
 }
 
-type TaskOutput = (TaskResult, LoadedFiles, Vec<serde_json::Value>);
-
-fn run_multiple_choice(
-    model: &mut dyn LanguageModel,
-    cache: Option<&ResponseCache>,
-    task: &Task,
-    language: &str,
-    limit: Option<usize>,
-    opts: &EvalOptions,
-) -> Result<TaskOutput> {
-    let mut files = LoadedFiles::default();
-    let all_docs = data::sib200::load(
-        &DataSources::under(&opts.data_root).sib200,
-        crate::lang::resolve(language)?,
-        task.split.parse::<Split>()?,
-        &mut files,
-    )?;
-    let keys: Vec<String> = all_docs
-        .iter()
-        .map(|d| d.metadata.get("category").cloned().unwrap_or_default())
-        .collect();
-    let picked = match limit {
-        Some(n) => data::sample_stratified(&keys, n, task.seed),
-        None => (0..all_docs.len()).collect(),
-    };
-    let docs: Vec<_> = picked.iter().map(|&i| &all_docs[i]).collect();
-    let template = task.template_for(language);
-    let groups = docs
-        .iter()
-        .map(|d| {
-            Ok(ChoiceGroup {
-                context: render(template, &d.fields)?,
-                continuations: d
-                    .choices
-                    .iter()
-                    .map(|c| format!("{}{c}", task.target_delimiter))
-                    .collect(),
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let scores: Vec<Vec<Loglikelihood>> = cached(
-        model,
-        cache,
-        "loglikelihood",
-        &groups,
-        &progress(task, language, groups.len()),
-        |m, g| m.loglikelihood(g),
-    )?;
-    let mut items = Vec::new();
-    let mut samples = Vec::new();
-    let mut per_metric: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
-    for ((doc, group), s) in docs.iter().zip(&groups).zip(&scores) {
-        let choices: Vec<ChoiceScore> = s
-            .iter()
-            .zip(&doc.choices)
-            .map(|(l, text)| ChoiceScore::new(l.logprob, text, l.n_tokens))
-            .collect();
-        let pick = |norm: Normalization| select(&choices, norm).expect("every item has choices");
-        let mut item = ItemScore {
-            id: doc.id.clone(),
-            scores: BTreeMap::new(),
-            stats: BTreeMap::new(),
-        };
-        for m in &task.metrics {
-            let norm = m.normalization().ok_or_else(|| {
-                Error::usage(format!(
-                    "task `{}`: metric `{}` needs a translation task",
-                    task.name,
-                    m.name()
-                ))
-            })?;
-            let value = 100.0 * (pick(norm) == doc.gold) as u8 as f64;
-            item.scores.insert(m.name().to_string(), value);
-            per_metric.entry(m.name()).or_default().push(value);
-        }
-        samples.push(json!({
-            "task": task.name, "language": language, "id": doc.id,
-            "prompt_sha256": sha256_bytes(group.context.as_bytes()),
-            "gold": doc.gold, "prediction": pick(Normalization::None),
-            "logprobs": s.iter().map(|l| l.logprob).collect::<Vec<_>>(),
-        }));
-        items.push(item);
-    }
-    let metrics = task
-        .metrics
-        .iter()
-        .map(|m| {
-            let (value, stderr) = mean_stderr(&per_metric[m.name()]);
-            MetricValue {
-                name: m.name().into(),
-                value,
-                stderr,
-                n: items.len(),
-            }
-        })
-        .collect();
-    Ok((
-        TaskResult {
-            task: task.name.clone(),
-            language: language.into(),
-            metrics,
-            items,
-        },
-        files,
-        samples,
-    ))
+/// What one task in one language produced.
+pub(super) struct TaskOutput {
+    /// The task's result, then one per non-empty subset.
+    pub(super) results: Vec<TaskResult>,
+    /// Subsets without items.
+    pub(super) missing: Vec<MissingLanguage>,
+    /// Items the loader left out.
+    pub(super) excluded: Vec<ExcludedItem>,
+    pub(super) files: LoadedFiles,
+    pub(super) samples: Vec<serde_json::Value>,
 }
 
-fn run_translation(
-    model: &mut dyn LanguageModel,
-    cache: Option<&ResponseCache>,
-    task: &Task,
-    language: &str,
-    limit: Option<usize>,
-    opts: &EvalOptions,
-) -> Result<TaskOutput> {
-    let (src, tgt) = match task.direction.expect("validated when the suite was read") {
-        Direction::XxEn => (language, "eng_Latn"),
-        Direction::EnXx => ("eng_Latn", language),
-    };
-    let mut files = LoadedFiles::default();
-    let all_docs = data::flores::load_pairs(
-        &DataSources::under(&opts.data_root).flores,
-        crate::lang::resolve(src)?,
-        crate::lang::resolve(tgt)?,
-        task.split.parse::<Split>()?,
-        &mut files,
-    )?;
-    let mut picked: Vec<usize> = (0..all_docs.len()).collect();
-    if let Some(n) = limit.filter(|&n| n < picked.len()) {
-        picked.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(task.seed));
-        picked.truncate(n);
-        picked.sort_unstable();
+/// `k` examples for `unit` from `pool`, excluding every document of the same unit.
+pub(super) fn shots_for<'a, T: data::HasId>(
+    pool: &'a [T],
+    unit_of: impl Fn(&T) -> &str,
+    unit: &str,
+    k: usize,
+    seed: u64,
+) -> Result<Vec<&'a T>> {
+    if k == 0 {
+        return Ok(Vec::new());
     }
-    let docs: Vec<_> = picked.iter().map(|&i| &all_docs[i]).collect();
-    let name = |code: &str| crate::lang::resolve(code).map(|l| l.name.to_string());
-    let (src_name, tgt_name) = (name(src)?, name(tgt)?);
-    let template = task.template_for(language);
-    let requests = docs
-        .iter()
-        .map(|d| {
-            let fields = BTreeMap::from([
-                ("source".to_string(), d.source.clone()),
-                ("source_language".to_string(), src_name.clone()),
-                ("target_language".to_string(), tgt_name.clone()),
-            ]);
-            Ok(GenerateRequest {
-                prompt: Prompt::Text(render(template, &fields)?),
-                stop: task.stop.clone(),
-                max_new_tokens: task.max_new_tokens,
-                sampling: Sampling::Greedy,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let outputs: Vec<Generation> = cached(
-        model,
-        cache,
-        "generate",
-        &requests,
-        &progress(task, language, requests.len()),
-        |m, r| m.generate(r),
-    )?;
-    let mut items = Vec::new();
-    let mut samples = Vec::new();
-    let mut stats: BTreeMap<Metric, Vec<Vec<f64>>> = BTreeMap::new();
-    for (doc, out) in docs.iter().zip(&outputs) {
-        let hyp = out.text.trim();
-        let refs: Vec<&str> = doc.references.iter().map(String::as_str).collect();
-        let mut item = ItemScore {
-            id: doc.id.clone(),
-            scores: BTreeMap::new(),
-            stats: BTreeMap::new(),
-        };
-        for m in &task.metrics {
-            let s = m.segment_stats(hyp, &refs).ok_or_else(|| {
-                Error::usage(format!(
-                    "task `{}`: metric `{}` needs a multiple-choice task",
-                    task.name,
-                    m.name()
-                ))
-            })?;
-            item.stats.insert(m.name().to_string(), s.clone());
-            stats.entry(*m).or_default().push(s);
-        }
-        samples.push(json!({
-            "task": task.name, "language": language, "id": doc.id,
-            "source": doc.source, "reference": doc.references[0], "prediction": hyp,
-            "finish": out.finish,
-        }));
-        items.push(item);
-    }
-    let metrics = task
-        .metrics
-        .iter()
-        .map(|m| {
-            let s = &stats[m];
-            let score = |sum: &[f64]| m.corpus_score(sum).expect("a corpus metric");
-            MetricValue {
-                name: m.name().into(),
-                value: score(&sum_stats(s, s[0].len())),
-                stderr: bootstrap_stderr(s, score, BOOTSTRAP_RESAMPLES, task.seed),
-                n: s.len(),
-            }
-        })
-        .collect();
-    Ok((
-        TaskResult {
-            task: task.name.clone(),
-            language: language.into(),
-            metrics,
-            items,
-        },
-        files,
-        samples,
-    ))
+    let eligible: Vec<&T> = pool.iter().filter(|d| unit_of(d) != unit).collect();
+    Ok(data::few_shot(&eligible, k, seed, unit)?
+        .into_iter()
+        .copied()
+        .collect())
 }
 
 /// Answers `requests` from the cache, computing what is missing in chunks and committing each
-/// chunk before the next starts.
-fn cached<Q, A>(
+/// chunk before the next starts. A chunk holds about [`CHUNK`] requests but never ends inside a
+/// unit (`units[i]`: requests sharing a prefix, such as one Belebele passage's questions), so
+/// the backend can reuse that prefix.
+pub(super) fn cached<Q, A>(
     model: &mut dyn LanguageModel,
     cache: Option<&ResponseCache>,
     kind: &str,
     requests: &[Q],
+    units: &[usize],
     bar: &ProgressBar,
     compute: impl Fn(&mut dyn LanguageModel, &[Q]) -> Result<Vec<A>>,
 ) -> Result<Vec<A>>
@@ -374,7 +257,7 @@ where
         .filter(|&i| answers[i].is_none())
         .collect();
     bar.inc((requests.len() - missing.len()) as u64);
-    for chunk in missing.chunks(CHUNK) {
+    for chunk in chunks(&missing, units, CHUNK) {
         let batch: Vec<Q> = chunk.iter().map(|&i| requests[i].clone()).collect();
         let out = compute(model, &batch)?;
         for (&i, a) in chunk.iter().zip(out) {
@@ -392,14 +275,41 @@ where
         .collect())
 }
 
-fn progress(task: &Task, language: &str, n: usize) -> ProgressBar {
+/// Splits `indices` into runs of at least `size` (the last may be shorter) that end only where
+/// `units` changes.
+fn chunks<'a>(indices: &'a [usize], units: &[usize], size: usize) -> Vec<&'a [usize]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for end in 1..=indices.len() {
+        let boundary = end == indices.len() || units[indices[end]] != units[indices[end - 1]];
+        if boundary && end - start >= size || end == indices.len() {
+            out.push(&indices[start..end]);
+            start = end;
+        }
+    }
+    out
+}
+
+pub(super) fn progress(task: &str, language: &str, n: usize) -> ProgressBar {
     let bar = ProgressBar::new(n as u64);
     bar.set_style(
         ProgressStyle::with_template("{prefix:>24} {bar:30} {pos}/{len} [{elapsed} < {eta}]")
             .expect("valid template"),
     );
-    bar.set_prefix(format!("{} {language}", task.name));
+    bar.set_prefix(format!("{task} {language}"));
     bar
+}
+
+/// `text` with the data root's path taken out of the file paths it names
+/// (`/data/belebele/x.jsonl: …` → `belebele/x.jsonl: …`), so a record does not depend on where
+/// the data lay (as [`LoadedFiles::manifest_entries`]).
+pub(super) fn relative_to_root(text: &str, root: &std::path::Path) -> String {
+    let root = root.display().to_string();
+    let root = root.trim_end_matches('/');
+    if root.is_empty() {
+        return text.to_string();
+    }
+    text.replace(&format!("{root}/"), "")
 }
 
 /// `git rev-parse HEAD` of the kakugo checkout, `-dirty` when it has changes, else `unknown`.
@@ -425,5 +335,39 @@ fn git_commit() -> String {
             }
         }
         None => "unknown".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_name_files_relative_to_the_data_root() {
+        let root = std::path::Path::new("/srv/data/");
+        assert_eq!(
+            relative_to_root("/srv/data/belebele/kaz_Cyrl.jsonl: data file not found (looked for kaz_Cyrl.jsonl in /srv/data/belebele)", root),
+            "belebele/kaz_Cyrl.jsonl: data file not found (looked for kaz_Cyrl.jsonl in belebele)"
+        );
+    }
+
+    #[test]
+    fn chunks_never_split_a_unit() {
+        // Units: 0 0 1 1 1 2 3 3; chunks of at least 2 end only where the unit changes.
+        let units = [0, 0, 1, 1, 1, 2, 3, 3];
+        let all: Vec<usize> = (0..8).collect();
+        let got: Vec<Vec<usize>> = chunks(&all, &units, 2)
+            .into_iter()
+            .map(<[usize]>::to_vec)
+            .collect();
+        assert_eq!(got, [vec![0, 1], vec![2, 3, 4], vec![5, 6, 7]]);
+        // Only the requests not in the cache are chunked; units still hold.
+        let some = [1, 2, 4, 6];
+        let got: Vec<Vec<usize>> = chunks(&some, &units, 1)
+            .into_iter()
+            .map(<[usize]>::to_vec)
+            .collect();
+        assert_eq!(got, [vec![1], vec![2, 4], vec![6]]);
+        assert!(chunks(&[], &units, 8).is_empty());
     }
 }

@@ -112,6 +112,10 @@ pub struct EvalSection {
     /// Items per task and language (stratified), as `kakugo eval --limit`.
     #[serde(default)]
     pub limit: Option<usize>,
+    /// Record data files missing from a partial data copy instead of failing (as
+    /// `kakugo eval --skip-missing-data`).
+    #[serde(default)]
+    pub skip_missing_data: bool,
 }
 
 /// An experiment read from disk, with every path made absolute and every language resolved.

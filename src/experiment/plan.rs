@@ -230,6 +230,7 @@ impl Plan {
                 "suite": suite_hashes[suite],
                 "languages": languages,
                 "limit": e.eval.limit,
+                "skip_missing_data": e.eval.skip_missing_data,
             })
         };
         for (s, student) in e.students.iter().enumerate() {

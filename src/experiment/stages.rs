@@ -270,6 +270,7 @@ impl Stages {
             languages: Some(languages.to_vec()),
             limit: exp.experiment.eval.limit,
             cache: Some(dir.join("responses.sqlite")),
+            skip_missing_data: exp.experiment.eval.skip_missing_data,
         };
         let mut output = crate::eval::runner::evaluate(model.as_mut(), &suite_def, &sha, &opts)?;
         output.record.model = name;

@@ -258,6 +258,24 @@ fn manifest_section(run: &Run) -> String {
             &rows,
         ));
     }
+    if !r.excluded.is_empty() {
+        let rows: Vec<Vec<Cell>> = r
+            .excluded
+            .iter()
+            .map(|x| {
+                vec![
+                    Cell::from(x.task.as_str()),
+                    Cell::from(language_label(&x.language)),
+                    Cell::from(x.id.as_str()),
+                    Cell::from(x.reason.as_str()),
+                ]
+            })
+            .collect();
+        let header = ["task", "language", "item", "reason"]
+            .map(String::from)
+            .to_vec();
+        out.push_str(&html_table("Items left out (not scored)", &header, &rows));
+    }
     if let Some(lineage) = &r.lineage {
         out.push_str("<h4>Lineage</h4>\n");
         out.push_str(&json_html(lineage));

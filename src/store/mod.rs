@@ -5,4 +5,6 @@ pub mod cache;
 pub mod hash;
 pub mod run_record;
 
-pub use run_record::{ItemScore, Manifest, MetricValue, MissingLanguage, RunRecord, TaskResult};
+pub use run_record::{
+    ExcludedItem, ItemScore, Manifest, MetricValue, MissingLanguage, RunRecord, TaskResult,
+};

@@ -37,6 +37,10 @@ pub struct RunRecord {
     /// Languages a task asked for that its dataset does not have, with the reason.
     #[serde(default)]
     pub missing: Vec<MissingLanguage>,
+    /// Items a loader left out rather than score unfairly (Global-MMLU rows with an empty
+    /// option), so a reader sees what `n` does not count. Absent when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excluded: Vec<ExcludedItem>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -109,6 +113,17 @@ pub struct ItemScore {
 pub struct MissingLanguage {
     pub task: String,
     pub language: String,
+    pub reason: String,
+}
+
+/// One item of a dataset that was not scored, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExcludedItem {
+    pub task: String,
+    pub language: String,
+    /// The item's id in its dataset (`sample_id` for Global-MMLU).
+    pub id: String,
+    /// What is wrong with it, naming the file's line and field.
     pub reason: String,
 }
 

@@ -104,6 +104,7 @@ pub fn record(model: &str, sha: &str, results: Vec<TaskResult>) -> RunRecord {
         lineage: None,
         results,
         missing: vec![],
+        excluded: vec![],
     }
 }
 
