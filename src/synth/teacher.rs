@@ -93,7 +93,7 @@ impl Usage {
 
 enum Backend {
     Local(Box<dyn LanguageModel>),
-    Remote(OpenAiModel),
+    Remote(Box<OpenAiModel>),
 }
 
 pub struct Teacher {
@@ -134,7 +134,7 @@ impl Teacher {
         Teacher {
             attempts: Some(model.attempt_log()),
             chunk: model.config().max_in_flight * 2,
-            model: Backend::Remote(model),
+            model: Backend::Remote(Box::new(model)),
             cache: None,
             usage: Usage::default(),
         }
