@@ -361,6 +361,14 @@ impl LanguageModel for OpenAiModel {
     }
 
     fn generate(&mut self, requests: &[GenerateRequest]) -> Result<Vec<Generation>> {
+        self.generate_each(requests).into_iter().collect()
+    }
+}
+
+impl OpenAiModel {
+    /// Like [`LanguageModel::generate`], but one result per request, so a caller can keep
+    /// the answers that arrived when others failed after their retries.
+    pub fn generate_each(&mut self, requests: &[GenerateRequest]) -> Vec<Result<Generation>> {
         let first = self.issued;
         self.issued += requests.len();
         let next = AtomicUsize::new(0);

@@ -19,12 +19,21 @@ use serde_json::{Map, Value};
 
 /// The first JSON object in `text`.
 pub fn extract_object(text: &str) -> Result<Map<String, Value>, String> {
-    for candidate in candidates(text, '{', '}') {
-        if let Ok(Value::Object(map)) = parse_lenient(&candidate) {
-            return Ok(map);
-        }
-    }
-    Err("no JSON object in the answer".into())
+    extract_objects(text)
+        .into_iter()
+        .next()
+        .ok_or_else(|| "no JSON object in the answer".into())
+}
+
+/// Every top-level JSON object in `text`, in order (fenced code first).
+pub fn extract_objects(text: &str) -> Vec<Map<String, Value>> {
+    candidates(text, '{', '}')
+        .into_iter()
+        .filter_map(|c| match parse_lenient(&c) {
+            Ok(Value::Object(map)) => Some(map),
+            _ => None,
+        })
+        .collect()
 }
 
 /// A list of non-empty strings: the first JSON array of strings (or of objects with one string
@@ -215,6 +224,11 @@ mod tests {
         assert_eq!(o["a"], 1);
         assert!(extract_object("{\"prompt\": \"never closed").is_err());
         assert!(extract_object("no json at all").is_err());
+        let two =
+            "{\"prompt\": \"copy\"}\nthen {\"prompt\": \"new\", \"response\": \"r\"} and {broken";
+        let all = extract_objects(two);
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[1]["prompt"], "new");
     }
 
     #[test]

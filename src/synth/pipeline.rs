@@ -12,7 +12,8 @@
 //! | `refusal` | the answer opens like a refusal ("I'm sorry", "I cannot", "As an AI", ...) |
 //! | `wrong_language` | the language identifier places a text of ≥ 20 characters in another language |
 //! | `malformed_json` | no JSON object / list could be read from a structured answer |
-//! | `duplicate` | the same prompt was already drawn in this run |
+//! | `duplicate` | the same prompt was already drawn in this run (or listed twice in one answer) |
+//! | `copied_example` | `generate` returned one of the seed examples it was shown |
 //!
 //! A failed rewrite in the improvement pass keeps the original prompt (counted under
 //! `improve/...`). Each request's sampling seed is derived from the run seed, the step and the
@@ -28,7 +29,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 use super::lid::LanguageId;
-use super::parse::{extract_list, extract_object, split_reasoning};
+use super::parse::{extract_list, extract_objects, split_reasoning};
 use super::record::{SftFile, SftRecord};
 use super::strategy::{
     round_robin, Settings, Strategy, CATEGORIES, CONTEXT_TASKS, GENERAL_SEEDS, LANGUAGE_SEEDS,
@@ -291,8 +292,13 @@ impl Run<'_, '_> {
                     Vec::new()
                 }
             };
-            let mut kept = Vec::new();
+            let mut kept: Vec<String> = Vec::new();
             for item in items.into_iter().take(n) {
+                // Small teachers repeat list items; a repeat would only become a duplicate later.
+                if kept.contains(&item) {
+                    self.reject(step, "duplicate");
+                    continue;
+                }
                 let reason = if target_language {
                     self.check(&item, None)
                 } else if item.trim().is_empty() {
@@ -623,23 +629,34 @@ impl Run<'_, '_> {
                 vec![Message::new("user", text.clone())],
                 self.s().max_new_tokens,
             ));
-            meta.push((format!("{category}:{}", ids.join(",")), text));
+            let shown_prompts: Vec<String> = picked.iter().map(|(_, f)| f[0].clone()).collect();
+            meta.push((format!("{category}:{}", ids.join(",")), text, shown_prompts));
         }
         let answers = self.teacher.ask("generate", &requests)?;
         let mut out = Vec::new();
-        for ((source_id, synth_prompt), g) in meta.into_iter().zip(answers) {
+        for ((source_id, synth_prompt, shown), g) in meta.into_iter().zip(answers) {
             let (reasoning, answer) = split_reasoning(&g.text);
             if g.finish == FinishReason::Length {
                 self.reject("generate", "truncated");
                 continue;
             }
-            let fields = extract_object(&answer).ok().and_then(|o| {
-                let p = o.get("prompt")?.as_str()?.trim().to_string();
-                let r = o.get("response")?.as_str()?.trim().to_string();
-                Some((p, r))
-            });
-            let Some((prompt, response)) = fields else {
+            // Small teachers often echo an example first and then write a new one: take the
+            // first {prompt, response} object that is not one of the examples shown.
+            let pairs: Vec<(String, String)> = extract_objects(&answer)
+                .into_iter()
+                .filter_map(|o| {
+                    let p = o.get("prompt")?.as_str()?.trim().to_string();
+                    let r = o.get("response")?.as_str()?.trim().to_string();
+                    Some((p, r))
+                })
+                .collect();
+            if pairs.is_empty() {
                 self.reject("generate", "malformed_json");
+                continue;
+            }
+            let Some((prompt, response)) = pairs.into_iter().find(|(p, _)| !shown.contains(p))
+            else {
+                self.reject("generate", "copied_example");
                 continue;
             };
             if let Some(r) = self

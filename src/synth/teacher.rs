@@ -91,8 +91,13 @@ impl Usage {
     }
 }
 
+enum Backend {
+    Local(Box<dyn LanguageModel>),
+    Remote(Box<OpenAiModel>),
+}
+
 pub struct Teacher {
-    model: Box<dyn LanguageModel>,
+    model: Backend,
     attempts: Option<AttemptLog>,
     cache: Option<ResponseCache>,
     pub usage: Usage,
@@ -118,21 +123,27 @@ impl Teacher {
                 config.max_retries = remote.max_retries;
                 config.timeout = remote.timeout;
                 config.seed = remote.seed;
-                let m = OpenAiModel::new(config)?;
-                let log = m.attempt_log();
-                let chunk = remote.max_in_flight * 2;
-                let mut t = Teacher::from_model(Box::new(m));
-                t.attempts = Some(log);
-                t.chunk = chunk;
-                Ok(t)
+                Ok(Teacher::from_openai(OpenAiModel::new(config)?))
             }
+        }
+    }
+
+    /// Wraps an HTTP teacher: its attempt log goes to the manifest, and each model call gets
+    /// twice as many requests as may be in flight, so the server's slots stay busy.
+    pub fn from_openai(model: OpenAiModel) -> Teacher {
+        Teacher {
+            attempts: Some(model.attempt_log()),
+            chunk: model.config().max_in_flight * 2,
+            model: Backend::Remote(Box::new(model)),
+            cache: None,
+            usage: Usage::default(),
         }
     }
 
     /// Wraps a loaded model (in-process models generate one request at a time).
     pub fn from_model(model: Box<dyn LanguageModel>) -> Teacher {
         Teacher {
-            model,
+            model: Backend::Local(model),
             attempts: None,
             cache: None,
             usage: Usage::default(),
@@ -147,7 +158,10 @@ impl Teacher {
     }
 
     pub fn info(&self) -> &crate::model::ModelInfo {
-        self.model.info()
+        match &self.model {
+            Backend::Local(m) => m.info(),
+            Backend::Remote(m) => m.info(),
+        }
     }
 
     /// The HTTP attempt log (remote teachers only).
@@ -160,7 +174,7 @@ impl Teacher {
     pub fn ask(&mut self, step: &str, requests: &[GenerateRequest]) -> Result<Vec<Generation>> {
         let mut out: Vec<Option<Generation>> = vec![None; requests.len()];
         let mut keys = Vec::with_capacity(requests.len());
-        let sha = self.model.info().sha256.clone();
+        let sha = self.info().sha256.clone();
         for (i, r) in requests.iter().enumerate() {
             let key = ResponseCache::key(&sha, "synth-generate", r);
             if let Some(cache) = &self.cache {
@@ -184,9 +198,22 @@ impl Teacher {
         for chunk in todo.chunks(self.chunk.max(1)) {
             let batch: Vec<GenerateRequest> = chunk.iter().map(|&i| requests[i].clone()).collect();
             let started = Instant::now();
-            let generations = self.model.generate(&batch)?;
+            // A remote batch answers request by request: answers that arrived are cached even
+            // when another request of the batch failed, so a rerun does not ask them again.
+            let generations: Vec<Result<Generation>> = match &mut self.model {
+                Backend::Local(m) => m.generate(&batch)?.into_iter().map(Ok).collect(),
+                Backend::Remote(m) => m.generate_each(&batch),
+            };
             self.usage.seconds += started.elapsed().as_secs_f64();
+            let mut failed = None;
             for (&i, g) in chunk.iter().zip(generations) {
+                let g = match g {
+                    Ok(g) => g,
+                    Err(e) => {
+                        failed.get_or_insert(e);
+                        continue;
+                    }
+                };
                 self.usage.calls += 1;
                 self.usage.prompt_tokens += g.prompt_tokens;
                 self.usage.completion_tokens += g.n_tokens;
@@ -194,6 +221,10 @@ impl Teacher {
                     cache.put(&keys[i], &g)?;
                 }
                 out[i] = Some(g);
+            }
+            if let Some(e) = failed {
+                bar.finish_and_clear();
+                return Err(e);
             }
             bar.inc(chunk.len() as u64);
         }

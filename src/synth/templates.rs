@@ -161,7 +161,9 @@ mod tests {
             )
             .unwrap();
         assert!(
-            s.contains("Kazakh") && s.contains("\"dombra\"") && s.contains("3 strings"),
+            s.contains("Kazakh")
+                && s.contains("\"dombra\"")
+                && s.contains("numbered list of 3 items"),
             "{s}"
         );
         // A variable the template needs but the step does not give is an error, not "".
