@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The test command: fetches the shipped models (checksummed, cached), then runs every test in
-# release mode against the real data in ../shared/data (override with KAKUGO_DATA).
+# The test command: fetches the shipped models (checksummed, cached), starts a llama.cpp server
+# for the HTTP-teacher tests, then runs every test in release mode against the real data in
+# ../shared/data (override with KAKUGO_DATA).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -11,4 +12,9 @@ if [ ! -d "$KAKUGO_DATA" ]; then
   exit 1
 fi
 scripts/fetch-models.sh
+# tests/synth_http.rs talks to a real llama.cpp server (llama-cpp-python, installed into
+# .venv-llama on first use) serving the shipped SmolLM2 GGUF on 127.0.0.1.
+if [ -z "${KAKUGO_LLAMA_SERVER:-}" ]; then
+  exec scripts/with-llama-server.sh cargo test --release "$@"
+fi
 cargo test --release "$@"

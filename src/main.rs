@@ -3,6 +3,13 @@
 use clap::Parser;
 
 fn main() {
+    // candle's own thread pool spin-waits at a barrier after every small element-wise op, and
+    // competes with the rayon threads that run kakugo's matrix products: on 2 cores that cost
+    // ~18% of scoring time (perf). One candle thread keeps its ops on the calling thread.
+    // Set before any candle op runs (and before any thread exists), so the pool sees it.
+    if std::env::var_os("CANDLE_NUM_THREADS").is_none() {
+        std::env::set_var("CANDLE_NUM_THREADS", "1");
+    }
     let cli = kakugo::cli::Cli::parse();
     let default_level = match cli.verbose {
         0 => "kakugo=info",
