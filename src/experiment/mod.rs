@@ -175,13 +175,13 @@ impl LoadedExperiment {
             .eval
             .suites
             .iter()
-            .map(|s| base.join(s))
+            .map(|s| normalize(&base.join(s)))
             .collect();
         for s in &suites {
             crate::suite::Suite::read(s)?;
         }
         let out = match &experiment.out {
-            Some(o) => base.join(o),
+            Some(o) => normalize(&base.join(o)),
             None => Path::new("experiments").join(&experiment.name),
         };
         Ok(LoadedExperiment {
@@ -192,6 +192,27 @@ impl LoadedExperiment {
             out,
         })
     }
+}
+
+/// `a/b/../c` → `a/c`, without touching the file system (the output may not exist yet).
+pub fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
 }
 
 /// `--shard I/N`: this process runs the units whose hash falls in share `I` of `N` (0-based).
@@ -234,6 +255,17 @@ impl std::str::FromStr for Shard {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_normalize_lexically() {
+        assert_eq!(
+            normalize(Path::new("examples/../experiments/q")),
+            Path::new("experiments/q")
+        );
+        assert_eq!(normalize(Path::new("./a/./b/..")), Path::new("a"));
+        assert_eq!(normalize(Path::new("../x")), Path::new("../x"));
+        assert_eq!(normalize(Path::new("a/..")), Path::new("."));
+    }
 
     #[test]
     fn shards_partition_every_hash_exactly_once() {

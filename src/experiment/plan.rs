@@ -146,6 +146,7 @@ impl Plan {
             units.len() - 1
         };
         let synth_settings = serde_json::to_value(&e.synth.settings).unwrap_or(Value::Null);
+        let synth_files = synth_file_hashes(exp)?;
         // (teacher, language) → synth unit indices, one per strategy.
         let mut synth_of: BTreeMap<(usize, String), Vec<usize>> = BTreeMap::new();
         for (t, teacher) in e.teachers.iter().enumerate() {
@@ -159,6 +160,7 @@ impl Plan {
                         "language": language,
                         "strategy": strategy,
                         "settings": synth_settings,
+                        "files": synth_files,
                         "seed": e.seed,
                     });
                     let i = push(
@@ -276,6 +278,43 @@ impl Plan {
         }
         Ok(Plan { units })
     }
+}
+
+/// Content hashes of the files [synth] names (`input`, every file under `templates`), so that
+/// editing them redoes synthesis even though the settings text did not change.
+fn synth_file_hashes(exp: &LoadedExperiment) -> Result<Value> {
+    use crate::store::hash::sha256_file;
+    let base = exp.path.parent().unwrap_or(std::path::Path::new("."));
+    let mut out = serde_json::Map::new();
+    for key in ["input", "templates"] {
+        let Some(toml::Value::String(p)) = exp.experiment.synth.settings.get(key) else {
+            continue;
+        };
+        let path = base.join(p);
+        let mut files: Vec<std::path::PathBuf> = if path.is_dir() {
+            std::fs::read_dir(&path)
+                .map_err(|e| crate::Error::io(&path, e))?
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.is_file())
+                .collect()
+        } else {
+            vec![path.clone()]
+        };
+        files.sort();
+        let hashes = files
+            .iter()
+            .map(|f| {
+                Ok(format!(
+                    "{} {}",
+                    sha256_file(f)?,
+                    f.file_name().unwrap_or_default().to_string_lossy()
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        out.insert(key.into(), Value::from(hashes));
+    }
+    Ok(Value::Object(out))
 }
 
 fn stem(path: &std::path::Path) -> String {

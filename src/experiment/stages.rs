@@ -70,6 +70,15 @@ impl StageRunner for Stages {
             } => {
                 let e = &exp.experiment;
                 let out = dir.join("data.jsonl");
+                // Files named in [synth] are relative to the experiment file.
+                let mut settings = e.synth.settings.clone();
+                let base = exp.path.parent().unwrap_or(Path::new("."));
+                for key in ["input", "templates"] {
+                    if let Some(toml::Value::String(p)) = settings.get(key) {
+                        let resolved = super::normalize(&base.join(p));
+                        settings.insert(key.into(), resolved.to_string_lossy().into_owned().into());
+                    }
+                }
                 let mut argv = strings([
                     "synth",
                     "--teacher",
@@ -83,11 +92,7 @@ impl StageRunner for Stages {
                     "--data",
                     &self.data_root.to_string_lossy(),
                 ]);
-                with_defaults(
-                    &mut argv,
-                    &e.synth.settings,
-                    &[("seed", e.seed.to_string())],
-                )?;
+                with_defaults(&mut argv, &settings, &[("seed", e.seed.to_string())])?;
                 run_cli(&unit.label, argv)
             }
             Work::Train {

@@ -288,6 +288,9 @@ fn dropout_rng(seed: u64, step: usize, j: usize) -> ChaCha8Rng {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TrainSummary {
     pub steps: usize,
+    /// How this process got there (a resumed run ends with the same weights and losses), so
+    /// it stays out of `lineage.json` too.
+    #[serde(skip)]
     pub resumed_from: Option<usize>,
     pub first_train_loss: Option<f64>,
     pub final_train_loss: Option<f64>,
@@ -296,6 +299,9 @@ pub struct TrainSummary {
     pub final_val_loss: Option<f64>,
     pub train_losses: Vec<f64>,
     pub val_losses: Vec<(usize, f64)>,
+    /// Wall-clock throughput: printed and logged, but kept out of `lineage.json`, which run
+    /// records copy and which must be the same bytes for the same inputs.
+    #[serde(skip)]
     pub tokens_per_second: f64,
     pub data: data::EncodeStats,
     pub train_examples: usize,
