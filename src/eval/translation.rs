@@ -86,9 +86,24 @@ pub(super) fn run_translation(
         &progress(&task.name, language, requests.len()),
         |m, r| m.generate(r),
     )?;
+    // The off-target rate needs the language identifier (trained on SIB-200, cached).
+    let lid = if task.metrics.contains(&Metric::OffTarget) {
+        let (sib200, cache_dir) = crate::synth::lid::default_paths(&opts.data_root);
+        let lid = crate::synth::lid::LanguageId::for_sib200(&sib200, &cache_dir)?;
+        if !lid.knows(tgt) {
+            return Err(Error::usage(format!(
+                "task `{}`: off_target needs a target language the identifier knows; {tgt} is not among the SIB-200 languages",
+                task.name
+            )));
+        }
+        Some(lid)
+    } else {
+        None
+    };
     let mut items = Vec::new();
     let mut samples = Vec::new();
     let mut stats: BTreeMap<Metric, Vec<Vec<f64>>> = BTreeMap::new();
+    let mut off_target: Vec<f64> = Vec::new();
     for (doc, out) in docs.iter().zip(&outputs) {
         let hyp = out.text.trim();
         let refs: Vec<&str> = doc.references.iter().map(String::as_str).collect();
@@ -97,7 +112,17 @@ pub(super) fn run_translation(
             scores: BTreeMap::new(),
             stats: BTreeMap::new(),
         };
-        for m in &task.metrics {
+        if let Some(lid) = &lid {
+            let off = if lid.identify(hyp).language == tgt {
+                0.0
+            } else {
+                100.0
+            };
+            item.scores
+                .insert(Metric::OffTarget.name().to_string(), off);
+            off_target.push(off);
+        }
+        for m in task.metrics.iter().filter(|m| m.is_corpus()) {
             let s = m.segment_stats(hyp, &refs).ok_or_else(|| {
                 Error::usage(format!(
                     "task `{}`: metric `{}` needs a multiple-choice task",
@@ -108,17 +133,30 @@ pub(super) fn run_translation(
             item.stats.insert(m.name().to_string(), s.clone());
             stats.entry(*m).or_default().push(s);
         }
-        samples.push(json!({
+        let mut sample = json!({
             "task": task.name, "language": language, "id": doc.id,
             "source": doc.source, "reference": doc.references[0], "prediction": hyp,
             "finish": out.finish,
-        }));
+        });
+        if let Some(lid) = &lid {
+            sample["language_identified"] = json!(lid.identify(hyp).language);
+        }
+        samples.push(sample);
         items.push(item);
     }
     let metrics = task
         .metrics
         .iter()
         .map(|m| {
+            if *m == Metric::OffTarget {
+                let (value, stderr) = crate::eval::metrics::accuracy::mean_stderr(&off_target);
+                return MetricValue {
+                    name: m.name().into(),
+                    value,
+                    stderr,
+                    n: off_target.len(),
+                };
+            }
             let s = &stats[m];
             let score = |sum: &[f64]| m.corpus_score(sum).expect("a corpus metric");
             MetricValue {

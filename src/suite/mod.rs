@@ -301,8 +301,8 @@ impl Task {
             return Err(at("metrics", format!("task `{name}`: no metrics")));
         }
         for m in &self.metrics {
-            if m.is_corpus() == dataset.is_multiple_choice() {
-                let wants = if m.is_corpus() {
+            if m.for_translation() == dataset.is_multiple_choice() {
+                let wants = if m.for_translation() {
                     "a translation task"
                 } else {
                     "a multiple-choice task"

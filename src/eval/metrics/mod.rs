@@ -66,10 +66,15 @@ pub enum Metric {
     /// BLEU (sacrebleu `BLEU()`: 13a tokens, exponential smoothing), corpus level.
     #[serde(rename = "bleu")]
     Bleu,
+    /// Share of translations (en→xx) that the character n-gram language identifier
+    /// (`synth::lid`, trained on SIB-200) places in another language than the target, in
+    /// points: 100 per off-target item, averaged. Lower is better.
+    #[serde(rename = "off_target")]
+    OffTarget,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 7] = [
+    pub const ALL: [Metric; 8] = [
         Metric::Acc,
         Metric::AccNorm,
         Metric::AccBytes,
@@ -77,6 +82,7 @@ impl Metric {
         Metric::ChrfPlusPlus,
         Metric::Chrf,
         Metric::Bleu,
+        Metric::OffTarget,
     ];
 
     /// The name a suite uses (the serde name).
@@ -89,6 +95,7 @@ impl Metric {
             Metric::ChrfPlusPlus => "chrf++",
             Metric::Chrf => "chrf",
             Metric::Bleu => "bleu",
+            Metric::OffTarget => "off_target",
         }
     }
 
@@ -99,6 +106,12 @@ impl Metric {
 
     /// Corpus metrics are computed from summed per-item statistics, not averaged.
     pub fn is_corpus(self) -> bool {
+        matches!(self, Metric::ChrfPlusPlus | Metric::Chrf | Metric::Bleu)
+    }
+
+    /// Metrics of generated translations (the corpus metrics and the off-target rate), as
+    /// opposed to the accuracies of multiple-choice tasks.
+    pub fn for_translation(self) -> bool {
         self.normalization().is_none()
     }
 
@@ -109,7 +122,7 @@ impl Metric {
             Metric::AccNorm => Some(Normalization::Chars),
             Metric::AccBytes => Some(Normalization::Bytes),
             Metric::AccTokens => Some(Normalization::Tokens),
-            Metric::ChrfPlusPlus | Metric::Chrf | Metric::Bleu => None,
+            Metric::ChrfPlusPlus | Metric::Chrf | Metric::Bleu | Metric::OffTarget => None,
         }
     }
 
@@ -121,6 +134,9 @@ impl Metric {
             (Metric::ChrfPlusPlus, _) => ChrF::chrf_plus_plus().signature(1),
             (Metric::Chrf, _) => ChrF::plain().signature(1),
             (Metric::Bleu, _) => Bleu::corpus().signature(1),
+            (Metric::OffTarget, _) => {
+                format!("off_target|lid:sib200-char-ngram|agg:mean|kakugo:{KAKUGO_VERSION}")
+            }
             (_, Some(norm)) => format!(
                 "{}|norm:{}|agg:mean|kakugo:{KAKUGO_VERSION}",
                 self.name(),
