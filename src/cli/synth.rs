@@ -127,6 +127,10 @@ pub struct RunArgs {
     /// Do not reject prompts and responses in another language (for weak teachers in demos).
     #[arg(long)]
     pub keep_wrong_language: bool,
+    /// Keep answers cut off at the token limit (for base-model teachers that never stop; the
+    /// text then ends mid-sentence).
+    #[arg(long)]
+    pub keep_truncated: bool,
     /// Data root (SIB-200 for the language identifier and default context texts).
     #[arg(long, env = "KAKUGO_DATA", default_value = "../shared/data")]
     pub data: PathBuf,
@@ -283,6 +287,7 @@ fn run_synth(a: RunArgs) -> anyhow::Result<i32> {
     );
     s.keep_reasoning = a.keep_reasoning;
     s.check_language = !a.keep_wrong_language;
+    s.keep_truncated = a.keep_truncated;
     if !(0.0..=1.0).contains(&s.improve_share) || !(0.0..=1.0).contains(&s.top_p) {
         return Err(Error::usage("--improve-share and --top-p must lie in [0, 1]").into());
     }

@@ -172,8 +172,26 @@ pub trait LanguageModel: Send {
     fn generate(&mut self, requests: &[GenerateRequest]) -> Result<Vec<Generation>>;
 }
 
-/// Loads an in-process model named by a path, `hf:ORG/NAME[@REV]` or a preset, on the CPU.
+/// Loads a model named by a path, `hf:ORG/NAME[@REV]` or a preset (in-process, on the CPU),
+/// or `openai:MODEL@http://HOST:PORT/v1` (an OpenAI-compatible server; the URL may instead come
+/// from `OPENAI_BASE_URL`, the key from `OPENAI_API_KEY`). A server model generates but cannot
+/// score continuations, and says so when asked to.
 pub fn load(spec: &str) -> Result<Box<dyn LanguageModel>> {
+    if let Some(rest) = spec.strip_prefix("openai:") {
+        let (model, url) = openai::split_spec(rest);
+        let url = match url {
+            Some(u) => u.to_string(),
+            None => std::env::var("OPENAI_BASE_URL").map_err(|_| {
+                crate::Error::usage_hint(
+                    format!("model {spec}: no server URL"),
+                    "write openai:MODEL@http://HOST:PORT/v1 or set OPENAI_BASE_URL",
+                )
+            })?,
+        };
+        let mut config = openai::OpenAiConfig::new(&url, model);
+        config.api_key = std::env::var("OPENAI_API_KEY").ok();
+        return Ok(Box::new(openai::OpenAiModel::new(config)?));
+    }
     load_on(spec, &candle_core::Device::Cpu)
 }
 

@@ -80,6 +80,16 @@ pub struct OpenAiConfig {
     pub seed: u64,
 }
 
+/// Splits the part of a model spec after `openai:` into the model id and, when given, the base
+/// URL: `MODEL@http://HOST:PORT/v1`. The model id may itself contain '@'; the URL starts at the
+/// last "@http".
+pub fn split_spec(rest: &str) -> (&str, Option<&str>) {
+    match rest.rfind("@http") {
+        Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+        None => (rest, None),
+    }
+}
+
 impl OpenAiConfig {
     /// Defaults: 4 in flight, 6 retries, 300 s timeout, backoff 0.5 s doubling to 30 s.
     pub fn new(base_url: &str, model: &str) -> Self {

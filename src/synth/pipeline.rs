@@ -232,7 +232,8 @@ impl Run<'_, '_> {
         if text.trim().is_empty() {
             return Some("empty");
         }
-        if generation.is_some_and(|g| g.finish == FinishReason::Length) {
+        if !self.s().keep_truncated && generation.is_some_and(|g| g.finish == FinishReason::Length)
+        {
             return Some("truncated");
         }
         let head: String = text

@@ -136,6 +136,8 @@ pub struct Settings {
     pub keep_reasoning: bool,
     /// Reject prompts and responses that the language identifier places in another language.
     pub check_language: bool,
+    /// Keep texts that stopped at the token limit instead of rejecting them.
+    pub keep_truncated: bool,
 }
 
 impl Settings {
@@ -162,6 +164,7 @@ impl Settings {
             list_max_tokens: 512,
             keep_reasoning: false,
             check_language: true,
+            keep_truncated: false,
         }
     }
 

@@ -39,11 +39,8 @@ impl TeacherSpec {
         let Some(rest) = spec.strip_prefix("openai:") else {
             return Ok(TeacherSpec::Local(spec.to_string()));
         };
-        // The model id may itself contain '@'; the URL starts at the last "@http".
-        let (model, url) = match rest.rfind("@http") {
-            Some(i) => (&rest[..i], Some(rest[i + 1..].to_string())),
-            None => (rest, None),
-        };
+        let (model, url) = crate::model::openai::split_spec(rest);
+        let url = url.map(str::to_string);
         if model.is_empty() {
             return Err(Error::usage_hint(
                 format!("--teacher {spec}: no model id"),

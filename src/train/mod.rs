@@ -69,6 +69,9 @@ pub struct TrainOptions {
     pub val_frac: f64,
     /// Checkpoint every this many steps (0: only at the end).
     pub checkpoint_every: usize,
+    /// How this process starts, not what it trains: kept out of `lineage.json`, so a resumed
+    /// run's lineage equals an uninterrupted one's.
+    #[serde(skip)]
     pub resume: bool,
     pub max_len: usize,
     pub on_too_long: TooLong,
@@ -76,7 +79,8 @@ pub struct TrainOptions {
     /// Stop after this many steps (the schedule still spans `max_steps`).
     pub max_steps: Option<usize>,
     pub export_gguf: Option<GgufType>,
-    /// Show a progress bar.
+    /// Show a progress bar (not recorded, like `resume`).
+    #[serde(skip)]
     pub progress: bool,
 }
 
