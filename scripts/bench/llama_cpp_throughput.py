@@ -1,7 +1,22 @@
 """llama.cpp's side of side_by_side.sh: prompt processing (256 tokens, logits at all
 positions) and greedy decode tokens/s on the same GGUF, 2 threads. Prints one JSON line."""
 import json, sys, time
-from llama_cpp import Llama
+
+import llama_cpp.llama_cpp as lc
+
+# Plain CPU weight buffers (llama.cpp's --no-repack): on AVX-512/AMX CPUs the native wheel's
+# repacked buffers crash on multi-token batches (see scripts/llama_server_main.py).
+_default = lc.llama_model_default_params
+
+
+def _without_extra_bufts():
+    params = _default()
+    params.use_extra_bufts = False
+    return params
+
+
+lc.llama_model_default_params = _without_extra_bufts
+from llama_cpp import Llama  # noqa: E402
 
 gguf = sys.argv[1]
 llm = Llama(model_path=gguf, n_ctx=2048, n_threads=2, n_threads_batch=2, n_batch=512, logits_all=True, verbose=False)

@@ -13,6 +13,6 @@ for preset in smollm2-135m:SmolLM2-135M-Instruct.Q4_1.gguf gemma3-270m:gemma-3-2
   name=${preset%%:*}; file=${preset##*:}
   for round in 1 2; do
     "$PY" scripts/bench/llama_cpp_throughput.py ".cache/models/$file"
-    OMP_NUM_THREADS=2 RAYON_NUM_THREADS=2 ./target/release/examples/throughput "$name"
+    OMP_NUM_THREADS=2 RAYON_NUM_THREADS=2 CANDLE_NUM_THREADS=1 ./target/release/examples/throughput "$name"
   done
 done
