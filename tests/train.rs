@@ -43,6 +43,16 @@ fn train_logprobs(model: &CandleModel, lora: Option<&Lora>, tokens: &[u32]) -> V
         .collect()
 }
 
+/// max |t| over all elements.
+fn max_abs(t: &candle_core::Tensor) -> f32 {
+    t.abs()
+        .unwrap()
+        .max_all()
+        .unwrap()
+        .to_scalar::<f32>()
+        .unwrap()
+}
+
 fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
     assert_eq!(a.len(), b.len());
     a.iter()
@@ -157,13 +167,7 @@ fn every_lora_parameter_gets_a_gradient_smollm2() {
     let names = trainer.lora.params();
     assert_eq!(names.len(), 30 * 7 * 2);
     for ((name, _), g) in names.iter().zip(&grads) {
-        let m = g
-            .abs()
-            .unwrap()
-            .max_all()
-            .unwrap()
-            .to_scalar::<f32>()
-            .unwrap();
+        let m = max_abs(g);
         assert!(m > 0.0, "{name}: zero gradient");
     }
     // Two more steps on the same example lower its loss (a real model learns).
@@ -214,22 +218,9 @@ fn peft_adapter_unpermutes_q_and_k_for_llama_gguf() {
         let hf_base = kakugo::model::export::unpermute_rows(base, heads).unwrap();
         let want = kakugo::model::export::unpermute_rows(merged, heads).unwrap();
         let got = (hf_base + (b.matmul(a).unwrap() * 2.0).unwrap()).unwrap();
-        let d = (want - got)
-            .unwrap()
-            .abs()
-            .unwrap()
-            .max_all()
-            .unwrap()
-            .to_scalar::<f32>()
-            .unwrap();
+        let d = max_abs(&(want - got).unwrap());
         assert!(d < 1e-6, "{t}: {d}");
-        let bd = b
-            .abs()
-            .unwrap()
-            .max_all()
-            .unwrap()
-            .to_scalar::<f32>()
-            .unwrap();
+        let bd = max_abs(b);
         assert!(bd > 0.0);
     }
     let cfg_json: serde_json::Value = serde_json::from_str(

@@ -112,12 +112,10 @@ pub(super) fn run_translation(
             scores: BTreeMap::new(),
             stats: BTreeMap::new(),
         };
-        if let Some(lid) = &lid {
-            let off = if lid.identify(hyp).language == tgt {
-                0.0
-            } else {
-                100.0
-            };
+        // Identified once: the score and the logged sample both use it.
+        let identified = lid.as_ref().map(|l| l.identify(hyp).language);
+        if let Some(language) = &identified {
+            let off = if language == tgt { 0.0 } else { 100.0 };
             item.scores
                 .insert(Metric::OffTarget.name().to_string(), off);
             off_target.push(off);
@@ -138,8 +136,8 @@ pub(super) fn run_translation(
             "source": doc.source, "reference": doc.references[0], "prediction": hyp,
             "finish": out.finish,
         });
-        if let Some(lid) = &lid {
-            sample["language_identified"] = json!(lid.identify(hyp).language);
+        if let Some(language) = identified {
+            sample["language_identified"] = json!(language);
         }
         samples.push(sample);
         items.push(item);

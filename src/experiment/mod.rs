@@ -127,6 +127,8 @@ pub struct LoadedExperiment {
     pub languages: Vec<String>,
     /// Suite files resolved against the experiment file's directory.
     pub suites: Vec<PathBuf>,
+    /// sha256 of each suite file's bytes (what `Suite::read` returns), parallel to `suites`.
+    pub suite_hashes: Vec<String>,
     /// The output directory.
     pub out: PathBuf,
 }
@@ -177,9 +179,10 @@ impl LoadedExperiment {
             .iter()
             .map(|s| normalize(&base.join(s)))
             .collect();
-        for s in &suites {
-            crate::suite::Suite::read(s)?;
-        }
+        let suite_hashes = suites
+            .iter()
+            .map(|s| crate::suite::Suite::read(s).map(|(_, sha)| sha))
+            .collect::<Result<Vec<_>>>()?;
         let out = match &experiment.out {
             Some(o) => normalize(&base.join(o)),
             None => Path::new("experiments").join(&experiment.name),
@@ -189,6 +192,7 @@ impl LoadedExperiment {
             experiment,
             languages,
             suites,
+            suite_hashes,
             out,
         })
     }

@@ -219,11 +219,7 @@ impl Plan {
                 }
             }
         }
-        let mut suite_hashes = Vec::new();
-        for path in &exp.suites {
-            let bytes = std::fs::read(path).map_err(|err| crate::Error::io(path, err))?;
-            suite_hashes.push(sha256_bytes(&bytes));
-        }
+        let suite_hashes = &exp.suite_hashes;
         let eval_key = |model: Value, suite: usize, languages: &[String]| {
             json!({
                 "kind": "eval",
@@ -317,7 +313,8 @@ fn synth_file_hashes(exp: &LoadedExperiment) -> Result<Value> {
     Ok(Value::Object(out))
 }
 
-fn stem(path: &std::path::Path) -> String {
+/// A suite's short name in labels and file names: its file stem.
+pub(super) fn stem(path: &std::path::Path) -> String {
     path.file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default()

@@ -320,7 +320,7 @@ pub fn write_report(exp: &LoadedExperiment, plan: &Plan) -> Result<ExperimentRep
         let file = format!(
             "{}.{}.json",
             crate::report::slug(&run.record.model),
-            suite_stem(&exp.suites[*suite])
+            super::plan::stem(&exp.suites[*suite])
         );
         let copy = exp.out.join("records").join(&file);
         write_atomic(
@@ -360,7 +360,7 @@ pub fn write_report(exp: &LoadedExperiment, plan: &Plan) -> Result<ExperimentRep
             let name = format!(
                 "{}.{}",
                 crate::report::slug(&runs[ci].record.model),
-                suite_stem(&exp.suites[*suite])
+                super::plan::stem(&exp.suites[*suite])
             );
             write_atomic(
                 &exp.out.join("compare").join(format!("{name}.md")),
@@ -373,7 +373,7 @@ pub fn write_report(exp: &LoadedExperiment, plan: &Plan) -> Result<ExperimentRep
             };
             verdicts.push((
                 runs[ci].record.model.clone(),
-                suite_stem(&exp.suites[*suite]),
+                super::plan::stem(&exp.suites[*suite]),
                 verdict.to_string(),
             ));
         }
@@ -392,10 +392,4 @@ pub fn write_report(exp: &LoadedExperiment, plan: &Plan) -> Result<ExperimentRep
         verdicts,
         regressed,
     })
-}
-
-fn suite_stem(path: &Path) -> String {
-    path.file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default()
 }
