@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use candle_core::Device;
 use kakugo::model::candle_backend::CandleModel;
+use kakugo::model::decoder::ScoringPrecision;
 use kakugo::model::kv_cache::KvCache;
 use kakugo::model::{resolve, ChoiceGroup, GenerateRequest, LanguageModel, Prompt, Sampling};
 
@@ -32,6 +33,28 @@ fn main() {
         let _ = model.decoder().logits(&h).unwrap();
         t.elapsed().as_secs_f64()
     });
+
+    // A scoring context: every position through the blocks, the LM head on the last row only
+    // (what a multiple-choice item costs), exact f32 and then bf16.
+    let context_tok_s = |model: &mut CandleModel, precision: ScoringPrecision| {
+        model.set_scoring_precision(precision).unwrap();
+        let s = best(&mut || {
+            let t = Instant::now();
+            let mut cache = KvCache::new(model.decoder().config().num_layers);
+            let h = model.decoder().forward(prompt, &mut cache).unwrap();
+            let _ = model
+                .decoder()
+                .logits(&h.narrow(0, 255, 1).unwrap())
+                .unwrap();
+            t.elapsed().as_secs_f64()
+        });
+        model
+            .set_scoring_precision(ScoringPrecision::Exact)
+            .unwrap();
+        256.0 / s
+    };
+    let context_f32 = context_tok_s(&mut model, ScoringPrecision::Exact);
+    let context_bf16 = context_tok_s(&mut model, ScoringPrecision::Bf16);
 
     let decode_tokens = 64;
     let req = GenerateRequest {
@@ -77,8 +100,10 @@ fn main() {
         t.elapsed().as_secs_f64()
     });
     println!(
-        "{{\"engine\":\"kakugo\",\"model\":\"{spec}\",\"prompt_tok_s\":{:.1},\"decode_tok_s\":{:.1},\"mc4_over_300_ratio\":{:.3},\"context_tokens\":{}}}",
+        "{{\"engine\":\"kakugo\",\"model\":\"{spec}\",\"prompt_tok_s\":{:.1},\"context_tok_s_f32\":{:.1},\"context_tok_s_bf16\":{:.1},\"decode_tok_s\":{:.1},\"mc4_over_300_ratio\":{:.3},\"context_tokens\":{}}}",
         256.0 / prompt_s,
+        context_f32,
+        context_bf16,
         generated as f64 / decode_s,
         mc / one_forward,
         ctx300.len()

@@ -244,7 +244,7 @@ where
     Q: serde::Serialize + Clone,
     A: serde::Serialize + serde::de::DeserializeOwned,
 {
-    let sha = model.info().sha256.clone();
+    let sha = model.info().cache_identity();
     let keys: Vec<String> = requests
         .iter()
         .map(|r| ResponseCache::key(&sha, kind, r))

@@ -14,11 +14,13 @@
 //!    says how many context tokens were cut.
 //!
 //! ## Doing less work
-//! A group's context is run once; each continuation then runs on a fork of its KV cache
-//! (`KvCache` clones share storage). Consecutive groups whose contexts share a token prefix
-//! (two questions over one Belebele passage) reuse the cached prefix. The LM head is applied
-//! only to the rows that predict continuation tokens. Sequences are never padded or batched
-//! together, so a score does not depend on what else is in the request list.
+//! A group's context and all its continuations run in one packed pass: context tokens are
+//! visible to every continuation, each continuation only to itself, so the context is
+//! computed once and the weights are read once per group. Consecutive groups whose contexts
+//! share a token prefix (two questions over one Belebele passage) reuse the cached prefix.
+//! The LM head is applied only to the rows that predict continuation tokens. Sequences are
+//! never padded, and the kernels are batch-invariant, so a score does not depend on what else
+//! is in the request list; groups are spread over the threads.
 
 use std::path::Path;
 
@@ -26,9 +28,10 @@ use candle_core::{Device, Tensor};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use super::bf16_matrix;
 use super::chat_template::ChatTemplate;
 use super::config::ModelConfig;
-use super::decoder::{rows, token_logprob, Decoder};
+use super::decoder::{rows, token_logprob, Decoder, ScoringPrecision, SHARED_SEQ};
 use super::gguf::GgufFile;
 use super::kv_cache::KvCache;
 use super::resolve::{ModelFiles, WeightFiles};
@@ -47,8 +50,6 @@ pub struct CandleModel {
     tokenizer: Tokenizer,
     chat_template: ChatTemplate,
     info: ModelInfo,
-    /// The last context run, kept for prefix reuse by the next group.
-    prefix: Option<(Vec<u32>, KvCache)>,
 }
 
 /// Context and continuation token ids of one scoring request.
@@ -144,6 +145,7 @@ impl CandleModel {
             dtype: format!("{dtype} (computed in f32)"),
             architecture: cfg.architecture.name().into(),
             context_length: cfg.context_length,
+            precision: None,
         };
         let token_text = |id: Option<u32>| {
             id.and_then(|i| tokenizer.decode(&[i]).ok())
@@ -159,7 +161,6 @@ impl CandleModel {
             tokenizer,
             chat_template,
             info,
-            prefix: None,
         })
     }
 
@@ -202,24 +203,7 @@ impl CandleModel {
         })
     }
 
-    /// Runs `context` (reusing the longest cached prefix) and returns the hidden state of its
-    /// last token and the cache after it.
-    fn run_context(&mut self, context: &[u32]) -> Result<(Tensor, KvCache)> {
-        let reuse = match &self.prefix {
-            Some((cached, _)) => common_prefix(cached, context).min(context.len() - 1),
-            None => 0,
-        };
-        let mut cache = match (&self.prefix, reuse) {
-            (Some((_, cache)), n) if n > 0 => cache.truncated(n)?,
-            _ => KvCache::new(self.decoder.config().num_layers),
-        };
-        let hidden = self.decoder.forward(&context[reuse..], &mut cache)?;
-        let last = hidden.narrow(0, hidden.dim(0)? - 1, 1)?;
-        self.prefix = Some((context.to_vec(), cache.clone()));
-        Ok((last, cache))
-    }
-
-    fn score_group(&mut self, group: &ChoiceGroup) -> Result<Vec<Loglikelihood>> {
+    fn score_group(&self, group: &ChoiceGroup, prefix: &mut Prefix) -> Result<Vec<Loglikelihood>> {
         let window = self.decoder.config().context_length;
         let pairs = group
             .continuations
@@ -244,11 +228,24 @@ impl CandleModel {
                 .collect();
         }
         let context = &pairs[0].context;
-        let (last, cache) = self.run_context(context)?;
-        // All continuations (but their last tokens, which are only predicted) in one pass.
-        let mut tokens = Vec::new();
-        let mut positions = Vec::new();
-        let mut seqs = Vec::new();
+        // Reuse the longest cached prefix of the context (at least one token runs, so its
+        // last hidden state exists).
+        let reuse = match prefix {
+            Some((cached, _)) => common_prefix(cached, context).min(context.len() - 1),
+            None => 0,
+        };
+        let mut cache = match (&*prefix, reuse) {
+            (Some((_, cache)), n) if n > 0 => cache.truncated(n)?,
+            _ => KvCache::new(self.decoder.config().num_layers),
+        };
+        // One pass for the rest of the context and every continuation (but their last tokens,
+        // which are only predicted): context tokens are shared, visible to all continuations;
+        // each continuation sees the context and itself. Same keys in the same order as
+        // running the context first and the continuations on its cache, so the same scores,
+        // for one read of the weights instead of two.
+        let mut tokens = context[reuse..].to_vec();
+        let mut positions: Vec<usize> = (reuse..context.len()).collect();
+        let mut seqs = vec![SHARED_SEQ; tokens.len()];
         for (c, pair) in pairs.iter().enumerate() {
             let cont = &pair.continuation;
             for (i, &t) in cont[..cont.len() - 1].iter().enumerate() {
@@ -257,15 +254,15 @@ impl CandleModel {
                 seqs.push(c as u32);
             }
         }
-        let packed = if tokens.is_empty() {
-            None
-        } else {
-            let mut fork = cache.clone();
-            Some(
-                self.decoder
-                    .forward_packed(&tokens, &positions, &seqs, &mut fork)?,
-            )
-        };
+        let hidden = self
+            .decoder
+            .forward_packed(&tokens, &positions, &seqs, &mut cache)?;
+        *prefix = Some((context.clone(), cache.truncated(context.len())?));
+        let n_context = context.len() - reuse;
+        let last = hidden.narrow(0, n_context - 1, 1)?;
+        let packed = (tokens.len() > n_context)
+            .then(|| hidden.narrow(0, n_context, tokens.len() - n_context))
+            .transpose()?;
         // Rows that predict each continuation's tokens: the context's last token, then the
         // continuation's own tokens but the last.
         let mut row_parts = Vec::new();
@@ -295,7 +292,7 @@ impl CandleModel {
     }
 
     /// Scores one pair that does not fit the window: keep the last `window + 1` tokens.
-    fn score_truncated(&mut self, pair: &EncodedPair, window: usize) -> Result<Loglikelihood> {
+    fn score_truncated(&self, pair: &EncodedPair, window: usize) -> Result<Loglikelihood> {
         let mut all = pair.context.clone();
         all.extend_from_slice(&pair.continuation);
         let cut = all.len().saturating_sub(window + 1);
@@ -400,14 +397,41 @@ impl LanguageModel for CandleModel {
         &self.info
     }
 
+    /// Groups are split into one contiguous run per thread, each scored in order with its
+    /// own prefix cache: the non-matrix work of a forward (norms, attention, element-wise ops)
+    /// is single-threaded, so two groups at once use both cores. Every score is independent of
+    /// how the groups were split (batch-invariant kernels), so this changes no bit.
     fn loglikelihood(&mut self, groups: &[ChoiceGroup]) -> Result<Vec<Vec<Loglikelihood>>> {
-        let out = groups.iter().map(|g| self.score_group(g)).collect();
-        self.prefix = None;
-        out
+        use rayon::prelude::*;
+        let per_thread = groups.len().div_ceil(rayon::current_num_threads()).max(1);
+        let runs: Vec<Result<Vec<Vec<Loglikelihood>>>> = groups
+            .par_chunks(per_thread)
+            .map(|run| {
+                let mut prefix = None;
+                run.iter()
+                    .map(|g| self.score_group(g, &mut prefix))
+                    .collect()
+            })
+            .collect();
+        let mut out = Vec::with_capacity(groups.len());
+        for run in runs {
+            out.extend(run?);
+        }
+        Ok(out)
     }
 
     fn generate(&mut self, requests: &[GenerateRequest]) -> Result<Vec<Generation>> {
         requests.iter().map(|r| self.generate_one(r)).collect()
+    }
+
+    fn set_scoring_precision(&mut self, precision: ScoringPrecision) -> Result<()> {
+        self.decoder.set_scoring_precision(precision);
+        self.info.precision = match precision {
+            ScoringPrecision::Exact => None,
+            ScoringPrecision::Bf16 if bf16_matrix::uses_amx() => Some("bf16 (AMX tiles)".into()),
+            ScoringPrecision::Bf16 => Some("bf16 (f32 FMA on bf16-rounded values)".into()),
+        };
+        Ok(())
     }
 }
 
@@ -441,6 +465,9 @@ fn template_from_config(path: &Path) -> Result<Option<String>> {
         .and_then(|t| t.as_str())
         .map(str::to_string))
 }
+
+/// The context last run by one scoring thread, and its cache, for the next group's reuse.
+type Prefix = Option<(Vec<u32>, KvCache)>;
 
 fn common_prefix(a: &[u32], b: &[u32]) -> usize {
     a.iter().zip(b).take_while(|(x, y)| x == y).count()

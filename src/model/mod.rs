@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Result;
 
+pub mod bf16_matrix;
 pub mod candle_backend;
 pub mod chat_template;
 pub mod config;
@@ -156,6 +157,22 @@ pub struct ModelInfo {
     pub architecture: String,
     /// Context window in tokens.
     pub context_length: usize,
+    /// Set when scoring was not exact f32 (`bf16 (AMX tiles)`, ...): such scores are cached
+    /// and compared apart from exact ones. Absent from exact records, which keeps them
+    /// byte-identical to those written before the option existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<String>,
+}
+
+impl ModelInfo {
+    /// What response-cache keys are built from: the weights, and the scoring precision when
+    /// it is not exact, so a fast-mode answer never stands in for an exact one.
+    pub fn cache_identity(&self) -> String {
+        match &self.precision {
+            None => self.sha256.clone(),
+            Some(p) => format!("{}+{p}", self.sha256),
+        }
+    }
 }
 
 /// The model seam. Implementations must return results in request order, independent of how
@@ -170,6 +187,19 @@ pub trait LanguageModel: Send {
 
     /// Generates one completion per request.
     fn generate(&mut self, requests: &[GenerateRequest]) -> Result<Vec<Generation>>;
+
+    /// Chooses the precision of scoring forwards. Only the in-process backend has a choice.
+    fn set_scoring_precision(&mut self, precision: decoder::ScoringPrecision) -> Result<()> {
+        match precision {
+            decoder::ScoringPrecision::Exact => Ok(()),
+            other => Err(crate::Error::usage(format!(
+                "{}: the {} backend cannot score in {}; only in-process models can",
+                self.info().spec,
+                self.info().backend,
+                other.name()
+            ))),
+        }
+    }
 }
 
 /// Loads a model named by a path, `hf:ORG/NAME[@REV]` or a preset (in-process, on the CPU),

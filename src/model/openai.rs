@@ -214,6 +214,7 @@ impl OpenAiModel {
             dtype: "remote".into(),
             architecture: String::new(),
             context_length: 0,
+            precision: None,
         };
         Ok(OpenAiModel {
             config,
