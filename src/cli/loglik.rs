@@ -30,6 +30,9 @@ pub struct LoglikArgs {
     /// Also write token ids and per-token log-probabilities.
     #[arg(long)]
     pub per_token: bool,
+    /// Scoring precision: `f32` (exact; the default) or `bf16` (see `kakugo eval --help`).
+    #[arg(long, default_value = "f32")]
+    pub precision: crate::model::decoder::ScoringPrecision,
 }
 
 #[derive(Debug, Deserialize)]
@@ -71,6 +74,7 @@ pub fn run(args: LoglikArgs) -> anyhow::Result<i32> {
         }
     }
     let mut model = crate::model::load(&args.model)?;
+    model.set_scoring_precision(args.precision)?;
     let started = std::time::Instant::now();
     let scores = model.loglikelihood(&groups)?;
     let flat: Vec<_> = scores.iter().flatten().collect();

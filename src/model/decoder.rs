@@ -27,8 +27,8 @@ pub struct Decoder {
     cfg: ModelConfig,
     /// 8-bit copies of the matrices for generation, built on first use.
     int8: std::sync::OnceLock<Int8Weights>,
-    /// bf16 copies of the block matrices for fast scoring, built on first use.
-    bf16: std::sync::OnceLock<Vec<[Bf16Matrix; 7]>>,
+    /// bf16 copies of the block matrices and the LM head for fast scoring, built on first use.
+    bf16: std::sync::OnceLock<Bf16Weights>,
     /// How [`Decoder::forward`] multiplies: exact f32 unless the user opted into bf16.
     scoring: ScoringPrecision,
     weights: Weights,
@@ -171,7 +171,7 @@ impl Decoder {
         Ok(self.int8.get_or_init(|| built))
     }
 
-    fn bf16_weights(&self) -> Result<&[[Bf16Matrix; 7]]> {
+    fn bf16_weights(&self) -> Result<&Bf16Weights> {
         if let Some(w) = self.bf16.get() {
             return Ok(w);
         }
@@ -179,7 +179,7 @@ impl Decoder {
             let (r, c) = t.dims2()?;
             Ok(with_f32(t, |d| Bf16Matrix::new(d, r, c))?)
         };
-        let built = self
+        let layers = self
             .weights
             .layers
             .iter()
@@ -195,6 +195,10 @@ impl Decoder {
                 ])
             })
             .collect::<Result<Vec<_>>>()?;
+        let built = Bf16Weights {
+            layers,
+            lm_head: convert(&self.weights.lm_head)?,
+        };
         Ok(self.bf16.get_or_init(|| built))
     }
 
@@ -208,7 +212,7 @@ impl Decoder {
     ) -> Result<Tensor> {
         let fast = match precision {
             Precision::Int8 => Some(FastLayers::Int8(&self.int8_weights()?.layers)),
-            Precision::Bf16 => Some(FastLayers::Bf16(self.bf16_weights()?)),
+            Precision::Bf16 => Some(FastLayers::Bf16(&self.bf16_weights()?.layers)),
             Precision::Exact => None,
         };
         if tokens.is_empty() {
@@ -264,9 +268,21 @@ impl Decoder {
         )?)
     }
 
-    /// Logits for the given rows of `hidden` (`[rows, vocab]`, f32).
+    /// Logits for the given rows of `hidden` (`[rows, vocab]`, f32), at the scoring precision.
     pub fn logits(&self, hidden: &Tensor) -> Result<Tensor> {
-        Ok(linear(hidden, &self.weights.lm_head, None)?)
+        match self.scoring {
+            ScoringPrecision::Exact => Ok(linear(hidden, &self.weights.lm_head, None)?),
+            ScoringPrecision::Bf16 => {
+                let head = &self.bf16_weights()?.lm_head;
+                Ok(linear_with(
+                    hidden,
+                    head.rows(),
+                    head.cols(),
+                    None,
+                    |xs, m, out| head.matmul_xwt(xs, m, out),
+                )?)
+            }
+        }
     }
 
     /// RoPE cos/sin tables (`[positions, head_dim / 2]`) for global or sliding (`local`)
@@ -497,15 +513,27 @@ fn attention_product(
     }
 }
 
-/// How scoring forwards multiply. The LM head stays f32 in both modes.
+/// How scoring forwards multiply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ScoringPrecision {
     /// f32 weights, batch-invariant kernels: agrees with transformers to ~1e-5 nats.
     #[default]
     Exact,
-    /// Block matrices and attention products in bf16 with f32 accumulation on AMX tiles
+    /// Block matrices, attention products and the LM head in bf16 with f32 accumulation on
+    /// AMX tiles
     /// ([`Bf16Matrix`]): several times faster, log-likelihoods within hundredths of a nat.
     Bf16,
+}
+
+impl std::str::FromStr for ScoringPrecision {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "f32" | "exact" => Ok(ScoringPrecision::Exact),
+            "bf16" => Ok(ScoringPrecision::Bf16),
+            other => Err(format!("unknown precision {other:?}: use f32 or bf16")),
+        }
+    }
 }
 
 impl ScoringPrecision {
@@ -547,6 +575,12 @@ enum Precision {
     Int8,
     /// bf16 weights: opt-in fast scoring.
     Bf16,
+}
+
+/// bf16 matrices per layer (q, k, v, o, gate, up, down) and the LM head.
+struct Bf16Weights {
+    layers: Vec<[Bf16Matrix; 7]>,
+    lm_head: Bf16Matrix,
 }
 
 /// 8-bit matrices per layer (q, k, v, o, gate, up, down) and the LM head.

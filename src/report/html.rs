@@ -186,6 +186,14 @@ fn manifest_section(run: &Run) -> String {
         ("backend", m.model.backend.clone(), false),
         ("device", m.model.device.clone(), false),
         ("dtype", m.model.dtype.clone(), false),
+        (
+            "scoring precision",
+            m.model
+                .precision
+                .clone()
+                .unwrap_or_else(|| "f32 (exact)".into()),
+            false,
+        ),
         ("architecture", m.model.architecture.clone(), false),
         ("context length", m.model.context_length.to_string(), false),
         ("suite", m.suite.name.clone(), false),
