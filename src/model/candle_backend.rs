@@ -144,6 +144,7 @@ impl CandleModel {
             dtype: format!("{dtype} (computed in f32)"),
             architecture: cfg.architecture.name().into(),
             context_length: cfg.context_length,
+            scoring: String::new(),
         };
         let token_text = |id: Option<u32>| {
             id.and_then(|i| tokenizer.decode(&[i]).ok())
@@ -177,9 +178,7 @@ impl CandleModel {
 
     /// The lm-evaluation-harness token boundary (see the module docs).
     pub fn encode_pair(&self, context: &str, continuation: &str) -> Result<EncodedPair> {
-        let trimmed = context.trim_end();
-        let moved = &context[trimmed.len()..];
-        let continuation = format!("{moved}{continuation}");
+        let (trimmed, continuation) = super::move_trailing_whitespace(context, continuation);
         let bos: Vec<u32> = self.tokenizer.bos_to_add().into_iter().collect();
         let ctx_ids = self.tokenizer.encode(trimmed)?;
         let whole = self.tokenizer.encode(&format!("{trimmed}{continuation}"))?;

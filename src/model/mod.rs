@@ -31,6 +31,7 @@ pub mod gguf;
 pub mod kernels;
 pub mod kv_cache;
 pub mod openai;
+pub mod prompt_logprobs;
 pub mod resolve;
 pub mod sampling;
 pub mod tokenizer;
@@ -54,7 +55,8 @@ pub struct Loglikelihood {
     pub is_greedy: bool,
     /// Continuation token ids (empty when the backend cannot report them).
     pub token_ids: Vec<u32>,
-    /// Per-token log-probabilities, parallel to `token_ids`.
+    /// Per-token log-probabilities of the continuation (parallel to `token_ids` when the
+    /// backend reports ids).
     pub token_logprobs: Vec<f64>,
     /// How many tokens were cut from the left of the context to fit the model's window.
     pub truncated_tokens: usize,
@@ -156,6 +158,22 @@ pub struct ModelInfo {
     pub architecture: String,
     /// Context window in tokens.
     pub context_length: usize,
+    /// Where log-likelihoods come from when not from the weights in-process (a server's
+    /// prompt log-probabilities); empty, and then absent from records, for in-process models.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub scoring: String,
+}
+
+/// lm-evaluation-harness's boundary between context and continuation: trailing whitespace of
+/// the context moves to the front of the continuation (`"Topic:" + " travel"`, never
+/// `"Topic: " + "travel"`), so the continuation's first token carries its leading space as in
+/// running text. Every backend scores the pair this returns.
+pub fn move_trailing_whitespace<'a>(context: &'a str, continuation: &str) -> (&'a str, String) {
+    let trimmed = context.trim_end();
+    (
+        trimmed,
+        format!("{}{continuation}", &context[trimmed.len()..]),
+    )
 }
 
 /// The model seam. Implementations must return results in request order, independent of how
@@ -174,8 +192,8 @@ pub trait LanguageModel: Send {
 
 /// Loads a model named by a path, `hf:ORG/NAME[@REV]` or a preset (in-process, on the CPU),
 /// or `openai:MODEL@http://HOST:PORT/v1` (an OpenAI-compatible server; the URL may instead come
-/// from `OPENAI_BASE_URL`, the key from `OPENAI_API_KEY`). A server model generates but cannot
-/// score continuations, and says so when asked to.
+/// from `OPENAI_BASE_URL`, the key from `OPENAI_API_KEY`). A server model scores continuations
+/// from the server's prompt log-probabilities, and says so clearly when the server has none.
 pub fn load(spec: &str) -> Result<Box<dyn LanguageModel>> {
     if let Some(rest) = spec.strip_prefix("openai:") {
         let (model, url) = openai::split_spec(rest);

@@ -178,7 +178,7 @@ fn manifest_section(run: &Run) -> String {
         esc(&r.model),
         esc(&run.path.display().to_string())
     );
-    let fields: Vec<(&str, String, bool)> = vec![
+    let mut fields: Vec<(&str, String, bool)> = vec![
         ("model", m.model.name.clone(), false),
         ("model spec", m.model.spec.clone(), false),
         ("model sha256", m.model.sha256.clone(), true),
@@ -198,6 +198,10 @@ fn manifest_section(run: &Run) -> String {
             false,
         ),
     ];
+    // Only remote models say where their scores came from; in-process records keep their bytes.
+    if !m.model.scoring.is_empty() {
+        fields.insert(7, ("scoring", m.model.scoring.clone(), false));
+    }
     out.push_str("<dl>\n");
     for (k, v, hash) in fields {
         let class = if hash { " class=\"hash\"" } else { "" };
