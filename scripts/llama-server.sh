@@ -39,8 +39,9 @@ fi
 log=$cache/llama-server.$port.log
 mkdir -p "$cache"
 # setsid: the server outlives this script (and a terminal closing) until killed by PID.
-# llama_server_main.py is `python -m llama_cpp.server` without repacked weight buffers (see
-# its docstring: the native wheel crashes on multi-token batches otherwise).
+# llama_server_main.py is `python -m llama_cpp.server` without repacked weight buffers (the
+# native wheel crashes on multi-token batches otherwise) and with echoed prompt log-probabilities
+# aligned (0.3.36 shifts them by one token for models without BOS); see its docstring.
 setsid "$venv/bin/python" "$repo/scripts/llama_server_main.py" --model "$model" --host 127.0.0.1 --port "$port" \
   --n_threads 2 --n_ctx 4096 >"$log" 2>&1 &
 pid=$!

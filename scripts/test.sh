@@ -12,8 +12,8 @@ if [ ! -d "$KAKUGO_DATA" ]; then
   exit 1
 fi
 scripts/fetch-models.sh
-# tests/synth_http.rs talks to a real llama.cpp server (llama-cpp-python, installed into
-# .venv-llama on first use) serving the shipped SmolLM2 GGUF on 127.0.0.1.
+# tests/synth_http.rs and tests/eval_http.rs talk to a real llama.cpp server (llama-cpp-python,
+# installed into .venv-llama on first use) serving the shipped SmolLM2 GGUF on 127.0.0.1.
 if [ -z "${KAKUGO_LLAMA_SERVER:-}" ]; then
   exec scripts/with-llama-server.sh cargo test --release "$@"
 fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs a command with a llama.cpp server up: starts scripts/llama-server.sh on a free port,
-# exports KAKUGO_LLAMA_SERVER=http://127.0.0.1:PORT/v1 (what tests/synth_http.rs reads), runs
-# the command, stops the server and exits with the command's status.
+# exports KAKUGO_LLAMA_SERVER=http://127.0.0.1:PORT/v1 (what tests/synth_http.rs and
+# tests/eval_http.rs read), runs the command, stops the server and exits with its status.
 #
 #   scripts/with-llama-server.sh scripts/test.sh
 set -euo pipefail

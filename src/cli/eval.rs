@@ -22,7 +22,8 @@ use crate::suite::Suite;
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// Model: a .gguf file, a Hugging Face directory, hf:ORG/NAME[@REV], or a preset.
+    /// Model: a .gguf file, a Hugging Face directory, hf:ORG/NAME[@REV], a preset, or
+    /// openai:MODEL@http://HOST:PORT/v1 (a server; multiple choice needs its prompt log-probabilities).
     #[arg(long)]
     pub model: String,
     /// Suite file (suites/*.toml).

@@ -18,7 +18,8 @@ use crate::model::{FinishReason, GenerateRequest, Prompt, Sampling};
 
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
-    /// Model: a .gguf file, a Hugging Face directory, hf:ORG/NAME[@REV], or a preset.
+    /// Model: a .gguf file, a Hugging Face directory, hf:ORG/NAME[@REV], a preset, or
+    /// openai:MODEL@http://HOST:PORT/v1 (a server).
     #[arg(long)]
     pub model: String,
     /// JSONL file of {"prompt", "stop"?, "max_new_tokens"?, "sampling"?} objects.

@@ -17,8 +17,9 @@ use crate::model::ChoiceGroup;
 
 #[derive(Debug, Args)]
 pub struct LoglikArgs {
-    /// Model: a .gguf file, a Hugging Face directory, hf:ORG/NAME[@REV], or a preset
-    /// (smollm2-135m, gemma3-270m).
+    /// Model: a .gguf file, a Hugging Face directory, hf:ORG/NAME[@REV], a preset
+    /// (smollm2-135m, gemma3-270m), or openai:MODEL@http://HOST:PORT/v1 (a server with
+    /// prompt log-probabilities).
     #[arg(long)]
     pub model: String,
     /// JSONL file of {"context", "continuation"} objects.

@@ -187,6 +187,11 @@ impl Plan {
         let mut candidates: Vec<(usize, String, usize)> = Vec::new(); // (train unit, language, student)
         for (t, teacher) in e.teachers.iter().enumerate() {
             for (s, student) in e.students.iter().enumerate() {
+                // A student on a server is evaluated as it is (a reference, scored from the
+                // server's prompt log-probabilities); there are no weights here to fine-tune.
+                if student.is_remote() {
+                    continue;
+                }
                 for language in &exp.languages {
                     let data = synth_of
                         .get(&(t, language.clone()))
@@ -334,4 +339,61 @@ pub fn canonical(v: &Value) -> String {
         }
     }
     serde_json::to_string(&sort(v)).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Models enter keys by their spec: no files to hash.
+    struct BySpec;
+
+    impl ModelIdentity for BySpec {
+        fn identity(&mut self, entry: &ModelEntry) -> Result<Value> {
+            Ok(json!(entry.model))
+        }
+    }
+
+    #[test]
+    fn a_student_on_a_server_is_evaluated_but_not_trained() {
+        let experiment: crate::experiment::Experiment = toml::from_str(
+            r#"name = "x"
+languages = ["kk"]
+[[teacher]]
+name = "t"
+model = "teacher.gguf"
+[[student]]
+name = "local"
+model = "student.gguf"
+[[student]]
+name = "remote"
+model = "openai:big@http://vllm:8000/v1"
+[synth]
+strategies = ["topic"]
+[eval]
+suites = ["s.toml"]
+"#,
+        )
+        .unwrap();
+        let exp = LoadedExperiment {
+            path: "exp.toml".into(),
+            experiment,
+            languages: vec!["kaz_Cyrl".into()],
+            suites: vec!["s.toml".into()],
+            suite_hashes: vec!["0".repeat(64)],
+            out: "out".into(),
+        };
+        let plan = Plan::build(&exp, &mut BySpec).unwrap();
+        let labels: Vec<&str> = plan.units.iter().map(|u| u.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "synth t kaz_Cyrl topic",
+                "train local←t kaz_Cyrl",
+                "eval local s",
+                "eval remote s",
+                "eval local←t kaz_Cyrl s",
+            ]
+        );
+    }
 }

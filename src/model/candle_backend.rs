@@ -145,7 +145,7 @@ impl CandleModel {
             dtype: format!("{dtype} (computed in f32)"),
             architecture: cfg.architecture.name().into(),
             context_length: cfg.context_length,
-            precision: None,
+            scoring: String::new(),
         };
         let token_text = |id: Option<u32>| {
             id.and_then(|i| tokenizer.decode(&[i]).ok())
@@ -178,9 +178,7 @@ impl CandleModel {
 
     /// The lm-evaluation-harness token boundary (see the module docs).
     pub fn encode_pair(&self, context: &str, continuation: &str) -> Result<EncodedPair> {
-        let trimmed = context.trim_end();
-        let moved = &context[trimmed.len()..];
-        let continuation = format!("{moved}{continuation}");
+        let (trimmed, continuation) = super::move_trailing_whitespace(context, continuation);
         let bos: Vec<u32> = self.tokenizer.bos_to_add().into_iter().collect();
         let ctx_ids = self.tokenizer.encode(trimmed)?;
         let whole = self.tokenizer.encode(&format!("{trimmed}{continuation}"))?;
@@ -426,10 +424,12 @@ impl LanguageModel for CandleModel {
 
     fn set_scoring_precision(&mut self, precision: ScoringPrecision) -> Result<()> {
         self.decoder.set_scoring_precision(precision);
-        self.info.precision = match precision {
-            ScoringPrecision::Exact => None,
-            ScoringPrecision::Bf16 if bf16_matrix::uses_amx() => Some("bf16 (AMX tiles)".into()),
-            ScoringPrecision::Bf16 => Some("bf16 (f32 FMA on bf16-rounded values)".into()),
+        self.info.scoring = match precision {
+            ScoringPrecision::Exact => String::new(),
+            ScoringPrecision::Bf16 if bf16_matrix::uses_amx() => {
+                "bf16 products, f32 accumulation (AMX tiles)".into()
+            }
+            ScoringPrecision::Bf16 => "bf16 products, f32 accumulation (f32 FMA)".into(),
         };
         Ok(())
     }

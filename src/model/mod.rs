@@ -32,6 +32,7 @@ pub mod gguf;
 pub mod kernels;
 pub mod kv_cache;
 pub mod openai;
+pub mod prompt_logprobs;
 pub mod resolve;
 pub mod sampling;
 pub mod tokenizer;
@@ -55,7 +56,8 @@ pub struct Loglikelihood {
     pub is_greedy: bool,
     /// Continuation token ids (empty when the backend cannot report them).
     pub token_ids: Vec<u32>,
-    /// Per-token log-probabilities, parallel to `token_ids`.
+    /// Per-token log-probabilities of the continuation (parallel to `token_ids` when the
+    /// backend reports ids).
     pub token_logprobs: Vec<f64>,
     /// How many tokens were cut from the left of the context to fit the model's window.
     pub truncated_tokens: usize,
@@ -157,22 +159,36 @@ pub struct ModelInfo {
     pub architecture: String,
     /// Context window in tokens.
     pub context_length: usize,
-    /// Set when scoring was not exact f32 (`bf16 (AMX tiles)`, ...): such scores are cached
-    /// and compared apart from exact ones. Absent from exact records, which keeps them
-    /// byte-identical to those written before the option existed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub precision: Option<String>,
+    /// How log-likelihoods were computed when not exactly, in f32, in-process: a server's
+    /// prompt log-probabilities, or the bf16 fast mode. Empty, and then absent from records
+    /// (which keeps exact records byte-identical to those written before the field existed).
+    /// Such scores are cached apart from exact ones.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub scoring: String,
 }
 
 impl ModelInfo {
-    /// What response-cache keys are built from: the weights, and the scoring precision when
-    /// it is not exact, so a fast-mode answer never stands in for an exact one.
+    /// What response-cache keys are built from: the weights, and how they were scored when
+    /// not exactly, so a fast-mode answer never stands in for an exact one.
     pub fn cache_identity(&self) -> String {
-        match &self.precision {
-            None => self.sha256.clone(),
-            Some(p) => format!("{}+{p}", self.sha256),
+        if self.scoring.is_empty() {
+            self.sha256.clone()
+        } else {
+            format!("{}+{}", self.sha256, self.scoring)
         }
     }
+}
+
+/// lm-evaluation-harness's boundary between context and continuation: trailing whitespace of
+/// the context moves to the front of the continuation (`"Topic:" + " travel"`, never
+/// `"Topic: " + "travel"`), so the continuation's first token carries its leading space as in
+/// running text. Every backend scores the pair this returns.
+pub fn move_trailing_whitespace<'a>(context: &'a str, continuation: &str) -> (&'a str, String) {
+    let trimmed = context.trim_end();
+    (
+        trimmed,
+        format!("{}{continuation}", &context[trimmed.len()..]),
+    )
 }
 
 /// The model seam. Implementations must return results in request order, independent of how
@@ -204,8 +220,8 @@ pub trait LanguageModel: Send {
 
 /// Loads a model named by a path, `hf:ORG/NAME[@REV]` or a preset (in-process, on the CPU),
 /// or `openai:MODEL@http://HOST:PORT/v1` (an OpenAI-compatible server; the URL may instead come
-/// from `OPENAI_BASE_URL`, the key from `OPENAI_API_KEY`). A server model generates but cannot
-/// score continuations, and says so when asked to.
+/// from `OPENAI_BASE_URL`, the key from `OPENAI_API_KEY`). A server model scores continuations
+/// from the server's prompt log-probabilities, and says so clearly when the server has none.
 pub fn load(spec: &str) -> Result<Box<dyn LanguageModel>> {
     if let Some(rest) = spec.strip_prefix("openai:") {
         let (model, url) = openai::split_spec(rest);

@@ -23,8 +23,16 @@
 //! (llama.cpp: `reasoning`); it is kept, wrapped as `<think>…</think>` before the answer, so
 //! callers split it off the same way as from a local model's text.
 //!
-//! Scoring ([`LanguageModel::loglikelihood`]) is not offered: chat endpoints do not return
-//! prompt log-probabilities, and `echo` + `logprobs` is missing from most servers.
+//! Scoring ([`LanguageModel::loglikelihood`]) uses the server's prompt log-probabilities: one
+//! `POST {base}/completions` per continuation with `echo` + `logprobs` (the request and the two
+//! response shapes, OpenAI's and vLLM's `prompt_logprobs`, are in [`super::prompt_logprobs`]),
+//! through the same bounded, retried requests. A server that has none — llama.cpp's own
+//! `llama-server`, chat-only APIs, hosted models without `echo` — fails the call with "cannot
+//! score multiple choice: server … returned no prompt log-probabilities (what was missing)";
+//! until one continuation has been scored, the first request goes alone, so that takes one
+//! request, not one per continuation. Scores are the server's numbers: they agree with
+//! in-process scoring only as far as the server's arithmetic does (llama.cpp quantises
+//! activations: ≈0.1 nats per token; `tests/eval_http.rs`).
 //!
 //! ```no_run
 //! use kakugo::model::openai::{OpenAiConfig, OpenAiModel};
@@ -50,9 +58,10 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use super::prompt_logprobs::{self, Scored, Unscorable};
 use super::{
-    ChoiceGroup, FinishReason, GenerateRequest, Generation, LanguageModel, Loglikelihood,
-    ModelInfo, Prompt, Sampling,
+    move_trailing_whitespace, ChoiceGroup, FinishReason, GenerateRequest, Generation,
+    LanguageModel, Loglikelihood, ModelInfo, Prompt, Sampling,
 };
 use crate::{Error, Result};
 
@@ -136,19 +145,53 @@ pub enum Outcome {
     Connection,
     /// The body was not the JSON we expect (cut off mid-response, or garbage).
     BadBody,
+    /// A completion without the prompt log-probabilities scoring needs: not retried.
+    NoLogprobs,
 }
 
 impl Outcome {
     fn retryable(self) -> bool {
-        !matches!(self, Outcome::Ok | Outcome::ClientError)
+        !matches!(
+            self,
+            Outcome::Ok | Outcome::ClientError | Outcome::NoLogprobs
+        )
     }
 }
+
+/// A request that failed for good (not retryable, or out of retries).
+struct Failure {
+    url: String,
+    outcome: Outcome,
+    status: Option<u16>,
+    tries: u32,
+    detail: String,
+}
+
+impl Failure {
+    fn into_error(self) -> Error {
+        let Failure {
+            url,
+            outcome,
+            status,
+            tries,
+            detail,
+        } = self;
+        Error::Remote(format!(
+            "{url}: {outcome:?}{} after {tries} attempt{}: {detail}",
+            status.map(|s| format!(" (HTTP {s})")).unwrap_or_default(),
+            if tries == 1 { "" } else { "s" },
+        ))
+    }
+}
+
+/// How one attempt failed: outcome, HTTP status, message, and the server's `Retry-After`.
+type AttemptError = (Outcome, Option<u16>, String, Option<Duration>);
 
 /// One attempt of one request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Attempt {
-    /// Position of the request in its `generate` call's batch, counted over the model's
-    /// lifetime (first batch 0..n, next n..).
+    /// Position of the request in its `generate` or `loglikelihood` call's batch (one per
+    /// continuation), counted over the model's lifetime (first batch 0..n, next n..).
     pub request: usize,
     /// 0 for the first try.
     pub attempt: u32,
@@ -183,6 +226,9 @@ pub struct OpenAiModel {
     log: AttemptLog,
     /// Requests sent so far (numbering for the attempt log).
     issued: usize,
+    /// Whether the server has scored a continuation yet (until then, the first scoring request
+    /// goes alone, so a server without prompt log-probabilities costs one request).
+    scored_once: bool,
 }
 
 impl OpenAiModel {
@@ -214,7 +260,10 @@ impl OpenAiModel {
             dtype: "remote".into(),
             architecture: String::new(),
             context_length: 0,
-            precision: None,
+            scoring: format!(
+                "server prompt log-probabilities (POST {}/completions, echo + logprobs)",
+                config.base_url
+            ),
         };
         Ok(OpenAiModel {
             config,
@@ -222,6 +271,7 @@ impl OpenAiModel {
             info,
             log: AttemptLog::default(),
             issued: 0,
+            scored_once: false,
         })
     }
 
@@ -265,13 +315,14 @@ impl OpenAiModel {
         (format!("{}/{endpoint}", self.config.base_url), body)
     }
 
-    /// One attempt: the parsed generation, or the outcome and message of the failure.
-    fn attempt(
+    /// One attempt: the parsed answer, or how it failed. `parse` reads a 2xx body; its error
+    /// says which outcome that is (a body cut off, or one without what was asked for).
+    fn attempt<T>(
         &self,
         url: &str,
         body: &Value,
-        chat: bool,
-    ) -> std::result::Result<Generation, (Outcome, Option<u16>, String, Option<Duration>)> {
+        parse: &impl Fn(&str) -> std::result::Result<T, (Outcome, String)>,
+    ) -> std::result::Result<T, AttemptError> {
         let mut request = self.client.post(url).json(body);
         if let Some(key) = &self.config.api_key {
             request = request.bearer_auth(key);
@@ -299,21 +350,24 @@ impl OpenAiModel {
             };
             return Err((outcome, Some(status.as_u16()), shorten(&text), retry_after));
         }
-        parse_completion(&text, chat)
-            .map_err(|m| (Outcome::BadBody, Some(status.as_u16()), m, None))
+        parse(&text).map_err(|(outcome, m)| (outcome, Some(status.as_u16()), m, None))
     }
 
     /// A request with its retries; every attempt goes to the log.
-    fn request(&self, index: usize, req: &GenerateRequest) -> Result<Generation> {
-        let (url, body) = self.body(req);
-        let chat = matches!(req.prompt, Prompt::Chat(_));
+    fn request<T>(
+        &self,
+        index: usize,
+        url: &str,
+        body: &Value,
+        parse: impl Fn(&str) -> std::result::Result<T, (Outcome, String)>,
+    ) -> std::result::Result<T, Failure> {
         let mut attempt = 0u32;
         loop {
             let started = Instant::now();
-            let result = self.attempt(&url, &body, chat);
+            let result = self.attempt(url, body, &parse);
             let millis = started.elapsed().as_millis() as u64;
             match result {
-                Ok(generation) => {
+                Ok(answer) => {
                     self.log.push(Attempt {
                         request: index,
                         attempt,
@@ -322,7 +376,7 @@ impl OpenAiModel {
                         millis,
                         detail: None,
                     });
-                    return Ok(generation);
+                    return Ok(answer);
                 }
                 Err((outcome, status, detail, retry_after)) => {
                     tracing::debug!(request = index, attempt, ?outcome, ?status, "{detail}");
@@ -335,12 +389,13 @@ impl OpenAiModel {
                         detail: Some(shorten(&detail)),
                     });
                     if !outcome.retryable() || attempt >= self.config.max_retries {
-                        let tries = attempt + 1;
-                        return Err(Error::Remote(format!(
-                            "{url}: {outcome:?}{} after {tries} attempt{}: {detail}",
-                            status.map(|s| format!(" (HTTP {s})")).unwrap_or_default(),
-                            if tries == 1 { "" } else { "s" },
-                        )));
+                        return Err(Failure {
+                            url: url.to_string(),
+                            outcome,
+                            status,
+                            tries: attempt + 1,
+                            detail,
+                        });
                     }
                     attempt += 1;
                     let wait = retry_after
@@ -364,11 +419,37 @@ impl LanguageModel for OpenAiModel {
         &self.info
     }
 
-    fn loglikelihood(&mut self, _groups: &[ChoiceGroup]) -> Result<Vec<Vec<Loglikelihood>>> {
-        Err(Error::model(format!(
-            "{}: the OpenAI-compatible backend cannot score continuations (no prompt log-probabilities over HTTP); use an in-process model for loglikelihood tasks",
-            self.info.spec
-        )))
+    fn loglikelihood(&mut self, groups: &[ChoiceGroup]) -> Result<Vec<Vec<Loglikelihood>>> {
+        let pairs: Vec<(&str, String)> = groups
+            .iter()
+            .flat_map(|g| {
+                g.continuations
+                    .iter()
+                    .map(|c| move_trailing_whitespace(&g.context, c))
+            })
+            .collect();
+        let mut scored = Vec::with_capacity(pairs.len());
+        let mut rest = &pairs[..];
+        if !self.scored_once && !pairs.is_empty() {
+            // Alone first: a server without prompt log-probabilities fails it at once.
+            scored.push(self.each(&pairs[..1], Self::score_one).remove(0)?);
+            self.scored_once = true;
+            rest = &pairs[1..];
+        }
+        for r in self.each(rest, Self::score_one) {
+            scored.push(r?);
+        }
+        if scored.iter().any(|s| !s.greedy_known) {
+            tracing::warn!(
+                "{}: the server sent no top log-probabilities for some continuations; their is_greedy is false",
+                self.config.base_url
+            );
+        }
+        let mut scored = scored.into_iter().map(|s| s.score);
+        Ok(groups
+            .iter()
+            .map(|g| scored.by_ref().take(g.continuations.len()).collect())
+            .collect())
     }
 
     fn generate(&mut self, requests: &[GenerateRequest]) -> Result<Vec<Generation>> {
@@ -380,20 +461,73 @@ impl OpenAiModel {
     /// Like [`LanguageModel::generate`], but one result per request, so a caller can keep
     /// the answers that arrived when others failed after their retries.
     pub fn generate_each(&mut self, requests: &[GenerateRequest]) -> Vec<Result<Generation>> {
+        self.each(requests, |this, index, req| {
+            let (url, body) = this.body(req);
+            let chat = matches!(req.prompt, Prompt::Chat(_));
+            this.request(index, &url, &body, |text| {
+                parse_completion(text, chat).map_err(|m| (Outcome::BadBody, m))
+            })
+            .map_err(Failure::into_error)
+        })
+    }
+
+    /// Scores one (context, continuation) pair, whitespace already moved.
+    fn score_one(&self, index: usize, (context, continuation): &(&str, String)) -> Result<Scored> {
+        let url = format!("{}/completions", self.config.base_url);
+        let body = prompt_logprobs::request_body(&self.config.model, context, continuation);
+        self.request(index, &url, &body, |text| {
+            prompt_logprobs::score(text, context, continuation).map_err(|u| match u {
+                Unscorable::NotJson(m) => (Outcome::BadBody, m),
+                Unscorable::Missing(m) => (Outcome::NoLogprobs, m),
+            })
+        })
+        .map_err(|f| self.scoring_error(f))
+    }
+
+    /// Says "cannot score multiple choice" when the failure means the server has no prompt
+    /// log-probabilities (as opposed to being down or overloaded).
+    fn scoring_error(&self, f: Failure) -> Error {
+        let body = f.detail.to_lowercase();
+        let why = match (f.outcome, f.status) {
+            (Outcome::NoLogprobs, _) => f.detail.clone(),
+            (Outcome::ClientError, Some(s @ (404 | 405))) => format!(
+                "HTTP {s} from {}: no text-completions endpoint (a chat-only server?)",
+                f.url
+            ),
+            (Outcome::ClientError, Some(s))
+                if body.contains("logprob") || body.contains("echo") =>
+            {
+                format!("HTTP {s}: {}", f.detail)
+            }
+            _ => return f.into_error(),
+        };
+        Error::Remote(format!(
+            "cannot score multiple choice: server {} (model {}) returned no prompt log-probabilities ({why}); scoring needs POST /completions with `echo` + `logprobs` (vLLM, llama-cpp-python's server); otherwise evaluate the model in-process",
+            self.config.base_url, self.config.model
+        ))
+    }
+
+    /// Runs `work(this, request number, item)` for every item, at most
+    /// [`OpenAiConfig::max_in_flight`] at once, from scoped workers pulling the next index;
+    /// results come back in item order. Requests are numbered over the model's lifetime.
+    fn each<Q: Sync, R: Send>(
+        &mut self,
+        items: &[Q],
+        work: impl Fn(&Self, usize, &Q) -> R + Sync,
+    ) -> Vec<R> {
         let first = self.issued;
-        self.issued += requests.len();
+        self.issued += items.len();
         let next = AtomicUsize::new(0);
-        let results: Vec<Mutex<Option<Result<Generation>>>> =
-            requests.iter().map(|_| Mutex::new(None)).collect();
+        let results: Vec<Mutex<Option<R>>> = items.iter().map(|_| Mutex::new(None)).collect();
         let this = &*self;
         std::thread::scope(|scope| {
-            for _ in 0..this.config.max_in_flight.min(requests.len()) {
+            for _ in 0..this.config.max_in_flight.min(items.len()) {
                 scope.spawn(|| loop {
                     let i = next.fetch_add(1, Ordering::SeqCst);
-                    if i >= requests.len() {
+                    if i >= items.len() {
                         break;
                     }
-                    let r = this.request(first + i, &requests[i]);
+                    let r = work(this, first + i, &items[i]);
                     *results[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
                 });
             }
@@ -403,7 +537,7 @@ impl OpenAiModel {
             .map(|m| {
                 m.into_inner()
                     .unwrap_or_else(|p| p.into_inner())
-                    .expect("every request was taken by a worker")
+                    .expect("every item was taken by a worker")
             })
             .collect()
     }

@@ -178,7 +178,7 @@ fn manifest_section(run: &Run) -> String {
         esc(&r.model),
         esc(&run.path.display().to_string())
     );
-    let fields: Vec<(&str, String, bool)> = vec![
+    let mut fields: Vec<(&str, String, bool)> = vec![
         ("model", m.model.name.clone(), false),
         ("model spec", m.model.spec.clone(), false),
         ("model sha256", m.model.sha256.clone(), true),
@@ -186,14 +186,6 @@ fn manifest_section(run: &Run) -> String {
         ("backend", m.model.backend.clone(), false),
         ("device", m.model.device.clone(), false),
         ("dtype", m.model.dtype.clone(), false),
-        (
-            "scoring precision",
-            m.model
-                .precision
-                .clone()
-                .unwrap_or_else(|| "f32 (exact)".into()),
-            false,
-        ),
         ("architecture", m.model.architecture.clone(), false),
         ("context length", m.model.context_length.to_string(), false),
         ("suite", m.suite.name.clone(), false),
@@ -206,6 +198,10 @@ fn manifest_section(run: &Run) -> String {
             false,
         ),
     ];
+    // Only remote models say where their scores came from; in-process records keep their bytes.
+    if !m.model.scoring.is_empty() {
+        fields.insert(7, ("scoring", m.model.scoring.clone(), false));
+    }
     out.push_str("<dl>\n");
     for (k, v, hash) in fields {
         let class = if hash { " class=\"hash\"" } else { "" };

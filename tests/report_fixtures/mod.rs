@@ -59,7 +59,7 @@ pub fn manifest(model: &str, sha: &str) -> Manifest {
             dtype: "q4_1 (computed in f32)".into(),
             architecture: "llama".into(),
             context_length: 8192,
-            precision: None,
+            scoring: String::new(),
         },
         suite: SuiteInfo {
             name: "smoke".into(),
