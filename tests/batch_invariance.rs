@@ -2,10 +2,12 @@
 //!
 //! The same 70 SIB-200 requests are scored (a) as 10 multiple-choice groups (context run
 //! once, continuations packed into one pass), (b) one request per group in shuffled order (so
-//! contexts are re-run, partly from reused cached prefixes), and (c) on a one-thread pool.
+//! contexts are re-run, partly from reused cached prefixes), and (c) on a one-thread pool —
+//! in the exact f32 mode and in the bf16 fast mode.
 
 mod common;
 
+use kakugo::model::decoder::ScoringPrecision;
 use kakugo::model::ChoiceGroup;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -27,9 +29,10 @@ fn requests() -> Vec<ChoiceGroup> {
         .collect()
 }
 
-fn check(preset: &str) {
+fn check(preset: &str, precision: ScoringPrecision) {
     let groups = requests();
     let mut model = kakugo::model::load(preset).unwrap();
+    model.set_scoring_precision(precision).unwrap();
     let grouped: Vec<f64> = model
         .loglikelihood(&groups)
         .unwrap()
@@ -88,10 +91,15 @@ fn check(preset: &str) {
 
 #[test]
 fn smollm2_scores_are_batch_order_and_thread_invariant() {
-    check("smollm2-135m");
+    check("smollm2-135m", ScoringPrecision::Exact);
+}
+
+#[test]
+fn smollm2_bf16_scores_are_batch_order_and_thread_invariant() {
+    check("smollm2-135m", ScoringPrecision::Bf16);
 }
 
 #[test]
 fn gemma3_scores_are_batch_order_and_thread_invariant() {
-    check("gemma3-270m");
+    check("gemma3-270m", ScoringPrecision::Exact);
 }
