@@ -134,6 +134,7 @@ impl CandleModel {
             )));
         }
         let dtype = source.storage_dtype();
+        let four_bit_source = matches!(dtype.as_str(), "q4_0" | "q4_1" | "q4k");
         let weights = Weights::load(&mut source, &cfg, device)?;
         let info = ModelInfo {
             name: files.name.clone(),
@@ -156,8 +157,10 @@ impl CandleModel {
             token_text(tokenizer.bos()),
             token_text(tokenizer.stop_ids().first().copied()),
         );
+        let mut decoder = Decoder::new(cfg, weights, device.clone());
+        decoder.set_four_bit_source(four_bit_source);
         Ok(CandleModel {
-            decoder: Decoder::new(cfg, weights, device.clone()),
+            decoder,
             tokenizer,
             chat_template,
             info,

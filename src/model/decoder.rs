@@ -18,6 +18,7 @@ use candle_core::{DType, Device, Tensor};
 
 use super::bf16_matrix::Bf16Matrix;
 use super::config::{ModelConfig, RopeLayout};
+use super::int4_matrix::Int4Matrix;
 use super::kernels::{matmul_xwt, softmax_rows, Int8Matrix};
 use super::kv_cache::KvCache;
 use super::weights::{LayerWeights, Weights};
@@ -31,6 +32,9 @@ pub struct Decoder {
     bf16: std::sync::OnceLock<Bf16Weights>,
     /// How [`Decoder::forward`] multiplies: exact f32 unless the user opted into bf16.
     scoring: ScoringPrecision,
+    /// The file stored the block matrices in 4-bit blocks, so generation may use 4-bit
+    /// copies without losing precision the file had (see [`Int4Matrix`]).
+    four_bit_source: bool,
     weights: Weights,
     device: Device,
     inv_freq_global: Vec<f32>,
@@ -56,6 +60,7 @@ impl Decoder {
             int8: std::sync::OnceLock::new(),
             bf16: std::sync::OnceLock::new(),
             scoring: ScoringPrecision::Exact,
+            four_bit_source: false,
             cfg,
             weights,
             device,
@@ -74,6 +79,12 @@ impl Decoder {
 
     pub fn weights(&self) -> &Weights {
         &self.weights
+    }
+
+    /// Says whether the weights came from 4-bit blocks (Q4_0, Q4_1, Q4_K), which lets
+    /// generation read 4-bit copies; call before the first generation.
+    pub fn set_four_bit_source(&mut self, four_bit: bool) {
+        self.four_bit_source = four_bit;
     }
 
     /// Chooses how scoring forwards multiply (see [`ScoringPrecision`]).
@@ -143,10 +154,20 @@ impl Decoder {
         if let Some(w) = self.int8.get() {
             return Ok(w);
         }
-        let quant = |t: &Tensor| -> Result<Int8Matrix> {
+        let four_bit = self.four_bit_source;
+        let quant8 = |t: &Tensor| -> Result<Int8Matrix> {
             let (r, c) = t.dims2()?;
             with_f32(t, |d| Int8Matrix::quantize(d, r, c))?
                 .ok_or_else(|| Error::model(format!("cannot quantise a [{r}, {c}] matrix to 8 bits (columns must be a multiple of 32)")))
+        };
+        let quant = |t: &Tensor| -> Result<DecodeMatrix> {
+            if four_bit {
+                let (r, c) = t.dims2()?;
+                if let Some(q) = with_f32(t, |d| Int4Matrix::quantize(d, r, c))? {
+                    return Ok(DecodeMatrix::Int4(q));
+                }
+            }
+            Ok(DecodeMatrix::Int8(quant8(t)?))
         };
         let layers = self
             .weights
@@ -164,9 +185,10 @@ impl Decoder {
                 ])
             })
             .collect::<Result<Vec<_>>>()?;
+        // The LM head (tied embeddings in most small models) is stored at 6-8 bits: 8 here.
         let built = Int8Weights {
             layers,
-            lm_head: quant(&self.weights.lm_head)?,
+            lm_head: quant8(&self.weights.lm_head)?,
         };
         Ok(self.int8.get_or_init(|| built))
     }
@@ -548,13 +570,13 @@ impl ScoringPrecision {
 /// One layer's matrices in a non-f32 format.
 #[derive(Clone, Copy)]
 enum FastLayer<'a> {
-    Int8(&'a [Int8Matrix; 7]),
+    Int8(&'a [DecodeMatrix; 7]),
     Bf16(&'a [Bf16Matrix; 7]),
 }
 
 #[derive(Clone, Copy)]
 enum FastLayers<'a> {
-    Int8(&'a [[Int8Matrix; 7]]),
+    Int8(&'a [[DecodeMatrix; 7]]),
     Bf16(&'a [[Bf16Matrix; 7]]),
 }
 
@@ -583,10 +605,39 @@ struct Bf16Weights {
     lm_head: Bf16Matrix,
 }
 
-/// 8-bit matrices per layer (q, k, v, o, gate, up, down) and the LM head.
+/// Generation's matrices per layer (q, k, v, o, gate, up, down), and the LM head in 8 bits.
 struct Int8Weights {
-    layers: Vec<[Int8Matrix; 7]>,
+    layers: Vec<[DecodeMatrix; 7]>,
     lm_head: Int8Matrix,
+}
+
+/// A block matrix for generation: 4-bit when the file was 4-bit, otherwise 8-bit.
+enum DecodeMatrix {
+    Int8(Int8Matrix),
+    Int4(Int4Matrix),
+}
+
+impl DecodeMatrix {
+    fn rows(&self) -> usize {
+        match self {
+            DecodeMatrix::Int8(m) => m.rows(),
+            DecodeMatrix::Int4(m) => m.rows(),
+        }
+    }
+
+    fn cols(&self) -> usize {
+        match self {
+            DecodeMatrix::Int8(m) => m.cols(),
+            DecodeMatrix::Int4(m) => m.cols(),
+        }
+    }
+
+    fn matmul_xwt(&self, x: &[f32], m: usize, out: &mut [f32]) {
+        match self {
+            DecodeMatrix::Int8(w) => w.matmul_xwt(x, m, out),
+            DecodeMatrix::Int4(w) => w.matmul_xwt(x, m, out),
+        }
+    }
 }
 
 /// Runs `f` on the f32 data of a contiguous CPU tensor, without copying it.

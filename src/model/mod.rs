@@ -29,6 +29,7 @@ pub mod config;
 pub mod decoder;
 pub mod export;
 pub mod gguf;
+pub mod int4_matrix;
 pub mod kernels;
 pub mod kv_cache;
 pub mod openai;
