@@ -134,7 +134,6 @@ impl CandleModel {
             )));
         }
         let dtype = source.storage_dtype();
-        let four_bit_source = matches!(dtype.as_str(), "q4_0" | "q4_1" | "q4k");
         let weights = Weights::load(&mut source, &cfg, device)?;
         let info = ModelInfo {
             name: files.name.clone(),
@@ -157,10 +156,8 @@ impl CandleModel {
             token_text(tokenizer.bos()),
             token_text(tokenizer.stop_ids().first().copied()),
         );
-        let mut decoder = Decoder::new(cfg, weights, device.clone());
-        decoder.set_four_bit_source(four_bit_source);
         Ok(CandleModel {
-            decoder,
+            decoder: Decoder::new(cfg, weights, device.clone()),
             tokenizer,
             chat_template,
             info,

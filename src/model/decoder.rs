@@ -26,15 +26,13 @@ use crate::{Error, Result};
 
 pub struct Decoder {
     cfg: ModelConfig,
-    /// 8-bit copies of the matrices for generation, built on first use.
+    /// 4- or 8-bit copies of the matrices for generation, built on first use.
     int8: std::sync::OnceLock<Int8Weights>,
     /// bf16 copies of the block matrices and the LM head for fast scoring, built on first use.
     bf16: std::sync::OnceLock<Bf16Weights>,
     /// How [`Decoder::forward`] multiplies: exact f32 unless the user opted into bf16.
     scoring: ScoringPrecision,
-    /// The file stored the block matrices in 4-bit blocks, so generation may use 4-bit
-    /// copies without losing precision the file had (see [`Int4Matrix`]).
-    four_bit_source: bool,
+
     weights: Weights,
     device: Device,
     inv_freq_global: Vec<f32>,
@@ -60,7 +58,7 @@ impl Decoder {
             int8: std::sync::OnceLock::new(),
             bf16: std::sync::OnceLock::new(),
             scoring: ScoringPrecision::Exact,
-            four_bit_source: false,
+
             cfg,
             weights,
             device,
@@ -79,12 +77,6 @@ impl Decoder {
 
     pub fn weights(&self) -> &Weights {
         &self.weights
-    }
-
-    /// Says whether the weights came from 4-bit blocks (Q4_0, Q4_1, Q4_K), which lets
-    /// generation read 4-bit copies; call before the first generation.
-    pub fn set_four_bit_source(&mut self, four_bit: bool) {
-        self.four_bit_source = four_bit;
     }
 
     /// Chooses how scoring forwards multiply (see [`ScoringPrecision`]).
@@ -129,7 +121,7 @@ impl Decoder {
         self.run(tokens, positions, seqs, cache, precision)
     }
 
-    /// One generation step with 8-bit weights (see [`Int8Matrix`]): ~3–4× faster than the
+    /// One generation step with 4- or 8-bit weights (see [`Int4Matrix`], [`Int8Matrix`]): ~3–4× faster than the
     /// f32 path, at the cost of quantisation noise. Never used for scoring.
     pub fn forward_fast(&self, tokens: &[u32], cache: &mut KvCache) -> Result<Tensor> {
         let offset = cache.len();
@@ -154,13 +146,13 @@ impl Decoder {
         if let Some(w) = self.int8.get() {
             return Ok(w);
         }
-        let four_bit = self.four_bit_source;
         let quant8 = |t: &Tensor| -> Result<Int8Matrix> {
             let (r, c) = t.dims2()?;
             with_f32(t, |d| Int8Matrix::quantize(d, r, c))?
                 .ok_or_else(|| Error::model(format!("cannot quantise a [{r}, {c}] matrix to 8 bits (columns must be a multiple of 32)")))
         };
-        let quant = |t: &Tensor| -> Result<DecodeMatrix> {
+        // 4 bits where the file stored 4-bit blocks (nothing the file had is lost), else 8.
+        let quant = |t: &Tensor, four_bit: bool| -> Result<DecodeMatrix> {
             if four_bit {
                 let (r, c) = t.dims2()?;
                 if let Some(q) = with_f32(t, |d| Int4Matrix::quantize(d, r, c))? {
@@ -173,15 +165,16 @@ impl Decoder {
             .weights
             .layers
             .iter()
-            .map(|l| {
+            .zip(&self.weights.stored_4bit)
+            .map(|(l, four)| {
                 Ok([
-                    quant(&l.wq)?,
-                    quant(&l.wk)?,
-                    quant(&l.wv)?,
-                    quant(&l.wo)?,
-                    quant(&l.w_gate)?,
-                    quant(&l.w_up)?,
-                    quant(&l.w_down)?,
+                    quant(&l.wq, four[0])?,
+                    quant(&l.wk, four[1])?,
+                    quant(&l.wv, four[2])?,
+                    quant(&l.wo, four[3])?,
+                    quant(&l.w_gate, four[4])?,
+                    quant(&l.w_up, four[5])?,
+                    quant(&l.w_down, four[6])?,
                 ])
             })
             .collect::<Result<Vec<_>>>()?;
@@ -593,7 +586,7 @@ impl<'a> FastLayers<'a> {
 enum Precision {
     /// f32 weights, batch-invariant kernels: scoring.
     Exact,
-    /// 8-bit weights: generation.
+    /// 4- or 8-bit weights: generation.
     Int8,
     /// bf16 weights: opt-in fast scoring.
     Bf16,

@@ -44,6 +44,9 @@ pub struct Weights {
     pub final_norm: Tensor,
     /// `[vocab, hidden]`; the embedding matrix itself when the model ties them.
     pub lm_head: Tensor,
+    /// Per layer, whether the file stored wq, wk, wv, wo, w_gate, w_up, w_down (the decoder's
+    /// matrix order) in 4-bit blocks: generation may then read 4-bit copies of them.
+    pub stored_4bit: Vec<[bool; 7]>,
 }
 
 /// Where tensors come from.
@@ -134,6 +137,17 @@ impl TensorSource {
         }
     }
 
+    /// Whether a tensor is stored in 4-bit affine blocks (Q4_0, Q4_1, Q4_K).
+    fn is_4bit(&self, name: &str) -> bool {
+        match self {
+            TensorSource::Gguf(g) => matches!(
+                g.tensor_dtype(name).as_deref(),
+                Some("q4_0" | "q4_1" | "q4k")
+            ),
+            TensorSource::Safetensors { .. } => false,
+        }
+    }
+
     /// Storage dtype of the bulk of the weights, for manifests.
     pub fn storage_dtype(&self) -> String {
         match self {
@@ -214,7 +228,17 @@ impl Weights {
         let norm =
             |t: Tensor| -> Result<Tensor> { Ok(if offset != 0.0 { (t + offset)? } else { t }) };
         let mut layers = Vec::with_capacity(cfg.num_layers);
+        let mut stored_4bit = Vec::with_capacity(cfg.num_layers);
         for i in 0..cfg.num_layers {
+            stored_4bit.push(
+                ["wq", "wk", "wv", "wo", "w_gate", "w_up", "w_down"].map(|slot| {
+                    let (_, g, f) = LAYER_SLOTS
+                        .iter()
+                        .find(|s| s.0 == slot)
+                        .expect("known slot");
+                    source.is_4bit(&source.names(Some(i), g, f))
+                }),
+            );
             let mut get = |slot: &str, shape: &[usize]| -> Result<Option<Tensor>> {
                 let (_, g, f) = LAYER_SLOTS
                     .iter()
@@ -295,6 +319,7 @@ impl Weights {
             layers,
             final_norm,
             lm_head,
+            stored_4bit,
         })
     }
 }
