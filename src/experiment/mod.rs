@@ -24,6 +24,7 @@
 //!
 //! [eval]
 //! suites = ["../suites/smoke.toml"]      # relative to this file
+//! precision = "bf16"                     # optional: the fast scoring mode (default f32)
 //! ```
 //!
 //! - [`plan`]: the file → work units (synth per teacher × language × strategy, train per
@@ -39,6 +40,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::decoder::ScoringPrecision;
 use crate::{Error, Result};
 
 pub mod execute;
@@ -116,6 +118,16 @@ pub struct EvalSection {
     /// `kakugo eval --skip-missing-data`).
     #[serde(default)]
     pub skip_missing_data: bool,
+    /// Scoring precision of in-process models, as `kakugo eval --precision` (`f32`, the
+    /// default, or `bf16`).
+    #[serde(default)]
+    pub precision: Option<String>,
+}
+
+impl EvalSection {
+    pub fn scoring_precision(&self) -> std::result::Result<ScoringPrecision, String> {
+        self.precision.as_deref().unwrap_or("f32").parse()
+    }
 }
 
 /// An experiment read from disk, with every path made absolute and every language resolved.
@@ -149,6 +161,13 @@ impl LoadedExperiment {
         }
         if languages.is_empty() {
             return Err(Error::parse(path, 1, "languages", "no language given"));
+        }
+        if let Err(e) = experiment.eval.scoring_precision() {
+            let line = text
+                .lines()
+                .position(|l| l.trim_start().starts_with("precision"))
+                .map_or(1, |i| i + 1);
+            return Err(Error::parse(path, line, "eval.precision", e));
         }
         if experiment.students.is_empty() {
             return Err(Error::parse(path, 1, "student", "no [[student]] given"));
@@ -304,5 +323,15 @@ mod tests {
         .unwrap();
         let err = LoadedExperiment::read(&path).unwrap_err().to_string();
         assert!(err.contains("Klingonese"), "{err}");
+        std::fs::write(
+            &path,
+            "name = \"x\"\nlanguages = [\"kk\"]\n[[student]]\nname = \"s\"\nmodel = \"m\"\n[eval]\nsuites = []\nprecision = \"fp8\"\n",
+        )
+        .unwrap();
+        let err = LoadedExperiment::read(&path).unwrap_err().to_string();
+        assert!(
+            err.contains("x.toml: line 8") && err.contains("eval.precision") && err.contains("fp8"),
+            "{err}"
+        );
     }
 }

@@ -226,7 +226,7 @@ impl Plan {
         }
         let suite_hashes = &exp.suite_hashes;
         let eval_key = |model: Value, suite: usize, languages: &[String]| {
-            json!({
+            let mut key = json!({
                 "kind": "eval",
                 "code": CODE_VERSION,
                 "model": model,
@@ -234,7 +234,12 @@ impl Plan {
                 "languages": languages,
                 "limit": e.eval.limit,
                 "skip_missing_data": e.eval.skip_missing_data,
-            })
+            });
+            // Only when set, so exact-mode units keep the names they had before the option.
+            if let Some(p) = &e.eval.precision {
+                key["precision"] = json!(p);
+            }
+            key
         };
         for (s, student) in e.students.iter().enumerate() {
             for (k, suite) in exp.suites.iter().enumerate() {

@@ -270,6 +270,14 @@ impl Stages {
         let suite_path = &exp.suites[suite];
         let (suite_def, sha) = crate::suite::Suite::read(suite_path)?;
         let mut model = crate::model::load(&spec)?;
+        let precision = exp
+            .experiment
+            .eval
+            .scoring_precision()
+            .map_err(Error::usage)?;
+        if !model.info().backend.starts_with("openai") {
+            model.set_scoring_precision(precision)?;
+        }
         let opts = crate::eval::runner::EvalOptions {
             data_root: self.data_root.clone(),
             languages: Some(languages.to_vec()),
