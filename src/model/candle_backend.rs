@@ -418,8 +418,12 @@ impl LanguageModel for CandleModel {
         Ok(out)
     }
 
+    /// Runs on a thread of the rayon pool: a decode step makes ~200 small parallel matrix
+    /// products, and each one started from outside the pool would hand its work over and
+    /// sleep on a lock; from inside, the step's own thread takes part and nobody sleeps.
     fn generate(&mut self, requests: &[GenerateRequest]) -> Result<Vec<Generation>> {
-        requests.iter().map(|r| self.generate_one(r)).collect()
+        let this = &mut *self;
+        rayon::scope(move |_| requests.iter().map(|r| this.generate_one(r)).collect())
     }
 
     fn set_scoring_precision(&mut self, precision: ScoringPrecision) -> Result<()> {

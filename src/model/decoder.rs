@@ -152,8 +152,9 @@ impl Decoder {
                 .ok_or_else(|| Error::model(format!("cannot quantise a [{r}, {c}] matrix to 8 bits (columns must be a multiple of 32)")))
         };
         // 4 bits where the file stored 4-bit blocks (nothing the file had is lost), else 8.
+        let allow_4bit = std::env::var_os("KAKUGO_NO_INT4").is_none();
         let quant = |t: &Tensor, four_bit: bool| -> Result<DecodeMatrix> {
-            if four_bit {
+            if four_bit && allow_4bit {
                 let (r, c) = t.dims2()?;
                 if let Some(q) = with_f32(t, |d| Int4Matrix::quantize(d, r, c))? {
                     return Ok(DecodeMatrix::Int4(q));

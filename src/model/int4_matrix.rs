@@ -1,13 +1,15 @@
-//! Weight matrices in 4 bits for generation from 4-bit GGUF models.
+//! Weight matrices in 4 bits for generation from Q4_1 GGUF tensors.
 //!
 //! Why: decoding one token reads every weight once, so its speed is the memory traffic per
 //! token. SmolLM2's 8-bit decode copy is 134 MB per token; llama.cpp reads the GGUF's Q4_1
-//! blocks (76 MB) and decodes ~1.7× faster. When the GGUF itself stores 4-bit blocks, kakugo
-//! can do the same without losing anything the file had: blocks of 32 values along a row with
-//! an f32 scale and minimum (`w ≈ d·q + m`, `q ∈ 0..16`, as llama.cpp's Q4_1) represent a Q4_1
-//! block exactly (up to f32 rounding of `d`), and each 32-value sub-block of a Q4_K
-//! super-block, which is affine in the same way. Scoring never uses this: it stays on exact
-//! f32.
+//! blocks (76 MB) and decodes ~1.5× faster. Blocks of 32 values along a row with an f32 scale
+//! and minimum (`w ≈ d·q + m`, `q ∈ 0..16`) are Q4_1's own format, and llama.cpp's Q4_1
+//! quantiser maps each block's minimum to 0 and maximum to 15, so requantising the dequantised
+//! block gives back the same `q` (and `d`, `m` up to f32 rounding): nothing the file had is
+//! lost (tests/generation_fidelity.rs: SmolLM2's greedy text equals exact f32 greedy on 6/6
+//! FLORES prompts). Q4_0 and Q4_K blocks do not span 0..15 by construction, and requantising
+//! them changed Gemma's greedy text on 6/6 prompts, so they keep 8-bit copies. Scoring never
+//! uses this: it stays on exact f32. `KAKUGO_NO_INT4=1` forces 8-bit copies (for comparisons).
 //!
 //! Product: `Σ_k x_k (d_b q_k + m_b) = Σ_b d_b Σ_{k∈b} x_k q_k + m_b Σ_{k∈b} x_k`, with the
 //! block sums of `x` computed once per row of `x`.

@@ -45,7 +45,7 @@ pub struct Weights {
     /// `[vocab, hidden]`; the embedding matrix itself when the model ties them.
     pub lm_head: Tensor,
     /// Per layer, whether the file stored wq, wk, wv, wo, w_gate, w_up, w_down (the decoder's
-    /// matrix order) in 4-bit blocks: generation may then read 4-bit copies of them.
+    /// matrix order) as Q4_1 blocks: generation then reads 4-bit copies of them.
     pub stored_4bit: Vec<[bool; 7]>,
 }
 
@@ -137,13 +137,11 @@ impl TensorSource {
         }
     }
 
-    /// Whether a tensor is stored in 4-bit affine blocks (Q4_0, Q4_1, Q4_K).
+    /// Whether a tensor is stored as Q4_1 blocks, which a 4-bit copy reproduces exactly (see
+    /// `Int4Matrix`).
     fn is_4bit(&self, name: &str) -> bool {
         match self {
-            TensorSource::Gguf(g) => matches!(
-                g.tensor_dtype(name).as_deref(),
-                Some("q4_0" | "q4_1" | "q4k")
-            ),
+            TensorSource::Gguf(g) => g.tensor_dtype(name).as_deref() == Some("q4_1"),
             TensorSource::Safetensors { .. } => false,
         }
     }
