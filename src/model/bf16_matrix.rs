@@ -19,7 +19,7 @@
 
 use rayon::prelude::*;
 
-use super::kernels::matmul_xwt;
+use super::kernels::{matmul_xwt, SendPtr};
 
 /// Rows (outputs) per tile and bf16 elements along `k` per tile step.
 const TILE_N: usize = 16;
@@ -117,7 +117,7 @@ impl Bf16Matrix {
                     }
                 }
                 let n_tiles = self.rows.div_ceil(TILE_N);
-                let out_ptr = OutPtr(out.as_mut_ptr());
+                let out_ptr = SendPtr(out.as_mut_ptr());
                 let job = |pair: usize| {
                     let t0 = pair * 2;
                     let tn = (n_tiles - t0).min(2);
@@ -133,7 +133,7 @@ impl Bf16Matrix {
                             t0,
                             tn,
                             self.rows,
-                            out_ptr.get(),
+                            out_ptr.at(0),
                         )
                     };
                 };
@@ -151,18 +151,6 @@ impl Bf16Matrix {
 /// Whether bf16 products run on AMX tiles here (otherwise on f32 FMAs of rounded values).
 pub fn uses_amx() -> bool {
     amx::available()
-}
-
-#[derive(Clone, Copy)]
-struct OutPtr(*mut f32);
-unsafe impl Send for OutPtr {}
-unsafe impl Sync for OutPtr {}
-
-impl OutPtr {
-    /// A method, so closures capture the whole (Send) wrapper rather than the raw field.
-    fn get(self) -> *mut f32 {
-        self.0
-    }
 }
 
 /// The AMX tile kernel. Tile registers: 0–3 accumulate a 2×2 block of 16×16 outputs, 4–5 hold

@@ -16,6 +16,8 @@
 
 use rayon::prelude::*;
 
+use super::kernels::{Kernel, SendPtr};
+
 const BLOCK: usize = 32;
 
 pub struct Int4Matrix {
@@ -71,7 +73,7 @@ impl Int4Matrix {
         let blocks = self.cols / BLOCK;
         let block_sums: Vec<f32> = x.chunks_exact(BLOCK).map(|b| b.iter().sum()).collect();
         let n = self.rows;
-        let out_ptr = OutPtr(out.as_mut_ptr());
+        let out_ptr = SendPtr(out.as_mut_ptr());
         (0..n).into_par_iter().with_min_len(64).for_each(|j| {
             let q = &self.nibbles[j * blocks * BLOCK / 2..(j + 1) * blocks * BLOCK / 2];
             let d = &self.scales[j * blocks..(j + 1) * blocks];
@@ -81,21 +83,9 @@ impl Int4Matrix {
                 let sums = &block_sums[i * blocks..(i + 1) * blocks];
                 let v = dot(xr, sums, q, d, mn);
                 // SAFETY: each (i, j) is written by exactly one task.
-                unsafe { *out_ptr.get().add(i * n + j) = v };
+                unsafe { *out_ptr.at(i * n + j) = v };
             }
         });
-    }
-}
-
-#[derive(Clone, Copy)]
-struct OutPtr(*mut f32);
-unsafe impl Send for OutPtr {}
-unsafe impl Sync for OutPtr {}
-
-impl OutPtr {
-    /// A method, so closures capture the whole (Send) wrapper rather than the raw field.
-    fn get(self) -> *mut f32 {
-        self.0
     }
 }
 
@@ -129,36 +119,6 @@ fn dot(x: &[f32], block_sums: &[f32], q: &[u8], d: &[f32], mins: &[f32]) -> f32 
         min_part = m.mul_add(*s, min_part);
     }
     acc[0] + min_part
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kernel {
-    Avx512,
-    Avx2,
-    Portable,
-}
-
-impl Kernel {
-    fn detect() -> Kernel {
-        static KERNEL: std::sync::OnceLock<Kernel> = std::sync::OnceLock::new();
-        *KERNEL.get_or_init(|| {
-            #[cfg(target_arch = "x86_64")]
-            {
-                let avx2 =
-                    std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma");
-                if avx2
-                    && std::is_x86_feature_detected!("avx512f")
-                    && std::env::var_os("KAKUGO_NO_AVX512").is_none()
-                {
-                    return Kernel::Avx512;
-                }
-                if avx2 {
-                    return Kernel::Avx2;
-                }
-            }
-            Kernel::Portable
-        })
-    }
 }
 
 fn lanes_portable(x: &[f32], q: &[u8], d: &[f32], acc: &mut [f32; LANES]) {

@@ -33,7 +33,7 @@ type Acc = [[f32; NR]; MR];
 /// changes speed, never a bit of the result: a record computed on an AVX-512 machine equals
 /// one computed on an AVX2 machine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kernel {
+pub(crate) enum Kernel {
     /// 8 rows × 6 weight rows: 24 512-bit accumulators, each holding two weight rows' 8
     /// lanes side by side, so one broadcast row of `x` feeds three FMAs of 16 lanes.
     Avx512,
@@ -44,7 +44,7 @@ enum Kernel {
 }
 
 impl Kernel {
-    fn detect() -> Kernel {
+    pub(crate) fn detect() -> Kernel {
         static KERNEL: std::sync::OnceLock<Kernel> = std::sync::OnceLock::new();
         *KERNEL.get_or_init(|| {
             #[cfg(target_arch = "x86_64")]
@@ -102,14 +102,15 @@ pub fn matmul_xwt(x: &[f32], m: usize, w: &[f32], n: usize, k_len: usize, out: &
     }
 }
 
+/// An output buffer shared by parallel tasks that write disjoint elements.
 #[derive(Clone, Copy)]
-struct SendPtr(*mut f32);
+pub(crate) struct SendPtr(pub(crate) *mut f32);
 unsafe impl Send for SendPtr {}
 unsafe impl Sync for SendPtr {}
 
 impl SendPtr {
     /// Element pointer; a method so closures capture the whole (Send) wrapper.
-    fn at(self, i: usize) -> *mut f32 {
+    pub(crate) fn at(self, i: usize) -> *mut f32 {
         // SAFETY: callers stay within the buffer the pointer came from.
         unsafe { self.0.add(i) }
     }
