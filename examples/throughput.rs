@@ -1,6 +1,7 @@
-//! kakugo's side of `scripts/bench/side_by_side.sh`: prompt (scoring) throughput, greedy decode
-//! throughput, and the cost of a 4-way multiple-choice item over a 300-token context relative
-//! to one forward of that context. Prints one JSON line.
+//! kakugo's side of `scripts/bench/side_by_side.sh`: prompt (scoring) throughput with logits at
+//! every position, context throughput (logits at the last position) in exact f32 and bf16,
+//! greedy decode throughput, and the cost of a 4-way multiple-choice item over a 300-token
+//! context relative to one forward of that context. Prints one JSON line.
 //!
 //! cargo run --release --example throughput -- smollm2-135m
 

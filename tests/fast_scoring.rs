@@ -2,8 +2,8 @@
 //! and real SIB-200 prompts: how far log-likelihoods move and whether the chosen answers stay.
 //! Measured on 408 items (SmolLM2, eng_Latn + kaz_Cyrl): mean |Δ| 0.02 nats per request, max
 //! 0.12, 399/408 predictions unchanged; on these 210 requests SmolLM2 0.023 / 0.082 and Gemma
-//! 0.021 / 0.088. The bounds here leave room for other CPUs (machines
-//! without AMX round the same way but sum in another order).
+//! 0.021 / 0.088. The bounds leave room for other CPUs (machines without AMX round the same
+//! way but sum in another order).
 
 mod common;
 

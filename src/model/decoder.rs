@@ -121,8 +121,9 @@ impl Decoder {
         self.run(tokens, positions, seqs, cache, precision)
     }
 
-    /// One generation step with 4- or 8-bit weights (see [`Int4Matrix`], [`Int8Matrix`]): ~3–4× faster than the
-    /// f32 path, at the cost of quantisation noise. Never used for scoring.
+    /// One generation step with 4- or 8-bit weights (see [`Int4Matrix`], [`Int8Matrix`]):
+    /// ~3–4× faster than the f32 path, at the cost of quantisation noise (none for Q4_1
+    /// tensors). Never used for scoring.
     pub fn forward_fast(&self, tokens: &[u32], cache: &mut KvCache) -> Result<Tensor> {
         let offset = cache.len();
         let positions: Vec<usize> = (offset..offset + tokens.len()).collect();
