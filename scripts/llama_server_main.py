@@ -6,8 +6,8 @@
    in llama_decode (single tokens work, so only prompts longer than one token fail - i.e. every
    chat request). `use_extra_bufts = False` (what llama.cpp's own `--no-repack` does) keeps the
    weights in plain CPU buffers; results are the same, prompt processing a little slower.
-   Llama() does not expose the flag, so the default model parameters are wrapped before the
-   server creates its model.
+   Llama() does not expose the flag, so scripts/llama_cpp_plain_buffers.py wraps the default
+   model parameters before the server creates its model.
 
 2. Echoed prompt log-probabilities are aligned. With `echo` + `logprobs`, 0.3.36 pairs prompt
    token i with logit row i - the distribution *after* token i - instead of row i-1, whenever
@@ -29,18 +29,8 @@ import runpy
 import textwrap
 
 import llama_cpp.llama as llama_module
-import llama_cpp.llama_cpp as lc
 
-_default = lc.llama_model_default_params
-
-
-def _without_extra_bufts():
-    params = _default()
-    params.use_extra_bufts = False
-    return params
-
-
-lc.llama_model_default_params = _without_extra_bufts
+import llama_cpp_plain_buffers  # noqa: F401,E402  (plain CPU weight buffers)
 
 
 def _align_echoed_logprobs():

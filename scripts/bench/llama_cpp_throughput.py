@@ -1,22 +1,10 @@
 """llama.cpp's side of side_by_side.sh: prompt processing (256 tokens, logits at all
 positions; and with logits for the last position only, as llama-bench's pp) and greedy decode
 tokens/s on the same GGUF, 2 threads. Prints one JSON line."""
-import json, sys, time
+import json, pathlib, sys, time
 
-import llama_cpp.llama_cpp as lc
-
-# Plain CPU weight buffers (llama.cpp's --no-repack): on AVX-512/AMX CPUs the native wheel's
-# repacked buffers crash on multi-token batches (see scripts/llama_server_main.py).
-_default = lc.llama_model_default_params
-
-
-def _without_extra_bufts():
-    params = _default()
-    params.use_extra_bufts = False
-    return params
-
-
-lc.llama_model_default_params = _without_extra_bufts
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
+import llama_cpp_plain_buffers  # noqa: F401,E402  (plain CPU weight buffers)
 from llama_cpp import Llama  # noqa: E402
 
 gguf = sys.argv[1]

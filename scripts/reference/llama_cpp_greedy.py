@@ -4,24 +4,15 @@ exported by `kakugo train --export-gguf` is what llama.cpp loads and runs.
     .venv-llama/bin/python scripts/reference/llama_cpp_greedy.py MODEL.gguf PROMPTS.json MAX_TOKENS
 
 PROMPTS.json is a JSON list of strings; prints one JSON list of completions (text). Weights stay
-in plain CPU buffers (see scripts/llama_server_main.py for why).
+in plain CPU buffers (see scripts/llama_cpp_plain_buffers.py for why).
 """
 
 import json
+import pathlib
 import sys
 
-import llama_cpp.llama_cpp as lc
-
-_default = lc.llama_model_default_params
-
-
-def _without_extra_bufts():
-    params = _default()
-    params.use_extra_bufts = False
-    return params
-
-
-lc.llama_model_default_params = _without_extra_bufts
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
+import llama_cpp_plain_buffers  # noqa: F401,E402  (plain CPU weight buffers)
 
 from llama_cpp import Llama  # noqa: E402
 
