@@ -104,14 +104,16 @@ pub fn evaluate(
                 }
             }
             let dataset = task.dataset.registry();
-            if lang.code_in(dataset).is_none() {
-                let reason = format!("{dataset} has no {lang}");
-                tracing::warn!("{}: {reason}; recorded as missing", task.name);
+            let mut record_missing = |reason: String| {
+                tracing::warn!("{} {language}: {reason}; recorded as missing", task.name);
                 missing.push(MissingLanguage {
                     task: task.name.clone(),
                     language: language.to_string(),
                     reason,
                 });
+            };
+            if lang.code_in(dataset).is_none() {
+                record_missing(format!("{dataset} has no {lang}"));
                 continue;
             }
             let limit = opts.limit.or(task.limit);
@@ -136,13 +138,7 @@ pub fn evaluate(
             let out = match run {
                 Ok(out) => out,
                 Err(e) if opts.skip_missing_data && e.is_data_not_found() => {
-                    let reason = relative_to_root(&e.to_string(), &opts.data_root);
-                    tracing::warn!("{} {language}: {reason}; recorded as missing", task.name);
-                    missing.push(MissingLanguage {
-                        task: task.name.clone(),
-                        language: language.to_string(),
-                        reason,
-                    });
+                    record_missing(relative_to_root(&e.to_string(), &opts.data_root));
                     continue;
                 }
                 Err(e) => return Err(e),

@@ -167,7 +167,7 @@ impl Decoder {
             .weights
             .layers
             .iter()
-            .zip(&self.weights.stored_4bit)
+            .zip(&self.weights.stored_q4_1)
             .map(|(l, four)| {
                 Ok([
                     quant(&l.wq, four[0])?,

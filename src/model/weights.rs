@@ -46,7 +46,16 @@ pub struct Weights {
     pub lm_head: Tensor,
     /// Per layer, whether the file stored wq, wk, wv, wo, w_gate, w_up, w_down (the decoder's
     /// matrix order) as Q4_1 blocks: generation then reads 4-bit copies of them.
-    pub stored_4bit: Vec<[bool; 7]>,
+    pub stored_q4_1: Vec<[bool; 7]>,
+}
+
+/// GGUF and Hugging Face names of a layer slot of [`LAYER_SLOTS`].
+fn slot_names(slot: &str) -> (&'static str, &'static str) {
+    let (_, gguf, hf) = LAYER_SLOTS
+        .iter()
+        .find(|s| s.0 == slot)
+        .expect("known slot");
+    (gguf, hf)
 }
 
 /// Where tensors come from.
@@ -139,7 +148,7 @@ impl TensorSource {
 
     /// Whether a tensor is stored as Q4_1 blocks, which a 4-bit copy reproduces exactly (see
     /// `Int4Matrix`).
-    fn is_4bit(&self, name: &str) -> bool {
+    fn is_q4_1(&self, name: &str) -> bool {
         match self {
             TensorSource::Gguf(g) => g.tensor_dtype(name).as_deref() == Some("q4_1"),
             TensorSource::Safetensors { .. } => false,
@@ -226,22 +235,16 @@ impl Weights {
         let norm =
             |t: Tensor| -> Result<Tensor> { Ok(if offset != 0.0 { (t + offset)? } else { t }) };
         let mut layers = Vec::with_capacity(cfg.num_layers);
-        let mut stored_4bit = Vec::with_capacity(cfg.num_layers);
+        let mut stored_q4_1 = Vec::with_capacity(cfg.num_layers);
         for i in 0..cfg.num_layers {
-            stored_4bit.push(
+            stored_q4_1.push(
                 ["wq", "wk", "wv", "wo", "w_gate", "w_up", "w_down"].map(|slot| {
-                    let (_, g, f) = LAYER_SLOTS
-                        .iter()
-                        .find(|s| s.0 == slot)
-                        .expect("known slot");
-                    source.is_4bit(&source.names(Some(i), g, f))
+                    let (g, f) = slot_names(slot);
+                    source.is_q4_1(&source.names(Some(i), g, f))
                 }),
             );
             let mut get = |slot: &str, shape: &[usize]| -> Result<Option<Tensor>> {
-                let (_, g, f) = LAYER_SLOTS
-                    .iter()
-                    .find(|s| s.0 == slot)
-                    .expect("known slot");
+                let (g, f) = slot_names(slot);
                 // Llama's pre-MLP norm is `post_attention_layernorm` in HF naming.
                 let f = if slot == "ffn_norm" && cfg.architecture == Architecture::Llama {
                     "post_attention_layernorm.weight"
@@ -317,7 +320,7 @@ impl Weights {
             layers,
             final_norm,
             lm_head,
-            stored_4bit,
+            stored_q4_1,
         })
     }
 }
