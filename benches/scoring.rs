@@ -29,8 +29,11 @@ fn kernels(c: &mut Criterion) {
 }
 
 fn scoring(c: &mut Criterion) {
-    let mut model =
-        CandleModel::load(&resolve::resolve("smollm2-135m").unwrap(), &Device::Cpu).unwrap();
+    let mut model = CandleModel::load(
+        &resolve::resolve(&("smollm2-135m").parse().unwrap()).unwrap(),
+        &Device::Cpu,
+    )
+    .unwrap();
     let text = "The quick brown fox jumps over the lazy dog while the villagers watch. ".repeat(60);
     let ids = model.tokenizer().encode(&text).unwrap();
     let layers = model.decoder().config().num_layers;

@@ -14,8 +14,11 @@ use kakugo::train::lora::{LoraConfig, Target};
 use kakugo::train::Trainer;
 
 fn step(c: &mut Criterion) {
-    let model =
-        CandleModel::load(&resolve::resolve("smollm2-135m").unwrap(), &Device::Cpu).unwrap();
+    let model = CandleModel::load(
+        &resolve::resolve(&("smollm2-135m").parse().unwrap()).unwrap(),
+        &Device::Cpu,
+    )
+    .unwrap();
     let text = "The quick brown fox jumps over the lazy dog while the villagers watch. ".repeat(20);
     let ids = model.tokenizer().encode(&text).unwrap()[..128].to_vec();
     // Prompt half, answer half.

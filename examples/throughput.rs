@@ -17,7 +17,11 @@ fn main() {
     let spec = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "smollm2-135m".into());
-    let mut model = CandleModel::load(&resolve::resolve(&spec).unwrap(), &Device::Cpu).unwrap();
+    let mut model = CandleModel::load(
+        &resolve::resolve(&spec.parse().unwrap()).unwrap(),
+        &Device::Cpu,
+    )
+    .unwrap();
     let text =
         "The quick brown fox jumps over the lazy dog while the villagers watch from the hill. "
             .repeat(40);

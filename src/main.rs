@@ -2,6 +2,8 @@
 
 use clap::Parser;
 
+mod cli;
+
 fn main() {
     // candle's own thread pool spin-waits at a barrier after every small element-wise op, and
     // competes with the rayon threads that run kakugo's matrix products: on 2 cores that cost
@@ -10,7 +12,7 @@ fn main() {
     if std::env::var_os("CANDLE_NUM_THREADS").is_none() {
         std::env::set_var("CANDLE_NUM_THREADS", "1");
     }
-    let cli = kakugo::cli::Cli::parse();
+    let cli = cli::Cli::parse();
     let default_level = match cli.verbose {
         0 => "kakugo=info",
         1 => "kakugo=debug",
@@ -25,7 +27,7 @@ fn main() {
         .with_target(false)
         .without_time()
         .init();
-    let code = match kakugo::cli::run(cli) {
+    let code = match cli::run(cli) {
         Ok(code) => code,
         Err(err) => {
             eprintln!("kakugo: {err}");

@@ -11,7 +11,7 @@ use kakugo::model::resolve::resolve;
 use kakugo::model::ChoiceGroup;
 
 fn load_err(spec: &str) -> String {
-    match kakugo::model::load(spec) {
+    match kakugo::model::load(&(spec).parse().unwrap()) {
         Ok(_) => panic!("{spec} loaded"),
         Err(e) => e.to_string(),
     }
@@ -42,7 +42,11 @@ fn truncated_and_corrupt_gguf_are_named() {
 
 #[test]
 fn checkpoint_problems_are_reported() {
-    let base = CandleModel::load(&resolve("smollm2-135m").unwrap(), &Device::Cpu).unwrap();
+    let base = CandleModel::load(
+        &resolve(&("smollm2-135m").parse().unwrap()).unwrap(),
+        &Device::Cpu,
+    )
+    .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let ckpt = dir.path().join("ckpt");
     write_hf_checkpoint(&base, &ckpt, DType::BF16).unwrap();
@@ -80,7 +84,11 @@ fn checkpoint_problems_are_reported() {
 
 #[test]
 fn long_context_is_truncated_from_the_left_and_empty_continuation_is_an_error() {
-    let base = CandleModel::load(&resolve("smollm2-135m").unwrap(), &Device::Cpu).unwrap();
+    let base = CandleModel::load(
+        &resolve(&("smollm2-135m").parse().unwrap()).unwrap(),
+        &Device::Cpu,
+    )
+    .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let ckpt = dir.path().join("small-window");
     write_hf_checkpoint(&base, &ckpt, DType::F32).unwrap();
@@ -94,7 +102,7 @@ fn long_context_is_truncated_from_the_left_and_empty_continuation_is_an_error() 
         ),
     )
     .unwrap();
-    let mut model = kakugo::model::load(ckpt.to_str().unwrap()).unwrap();
+    let mut model = kakugo::model::load(&(ckpt.to_str().unwrap()).parse().unwrap()).unwrap();
     let context = "one two three four five six seven eight nine ten ".repeat(6);
     let out = model
         .loglikelihood(&[ChoiceGroup {

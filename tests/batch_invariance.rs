@@ -31,7 +31,7 @@ fn requests() -> Vec<ChoiceGroup> {
 
 fn check(preset: &str, precision: ScoringPrecision) {
     let groups = requests();
-    let mut model = kakugo::model::load(preset).unwrap();
+    let mut model = kakugo::model::load(&(preset).parse().unwrap()).unwrap();
     model.set_scoring_precision(precision).unwrap();
     let grouped: Vec<f64> = model
         .loglikelihood(&groups)

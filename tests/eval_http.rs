@@ -74,7 +74,7 @@ fn margin(scores: &[Loglikelihood]) -> f64 {
 #[test]
 fn server_log_likelihoods_agree_with_in_process_scoring() {
     let groups = sib200_groups(10);
-    let mut local = kakugo::model::load("smollm2-135m").unwrap();
+    let mut local = kakugo::model::load(&("smollm2-135m").parse().unwrap()).unwrap();
     let exact = local.loglikelihood(&groups).unwrap();
     let mut remote = model(&server());
     let started = Instant::now();

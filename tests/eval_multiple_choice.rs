@@ -217,7 +217,7 @@ fn belebele_and_global_mmlu_match_independent_scoring_and_report_what_is_missing
     let dir = tempfile::tempdir().unwrap();
     let data = common::data_dir();
     let mc = suite(dir.path(), "mc", SUITE);
-    let mut model = kakugo::model::load("smollm2-135m").unwrap();
+    let mut model = kakugo::model::load(&("smollm2-135m").parse().unwrap()).unwrap();
     let cache = dir.path().join("responses.sqlite");
 
     // Kazakh is in Belebele but not in the shared copy: without --skip-missing-data the run
@@ -463,7 +463,7 @@ fn global_mmlu_rows_with_an_empty_option_are_listed_as_excluded() {
         "name = \"g\"\n[[task]]\nname = \"global_mmlu\"\ndataset = \"global_mmlu\"\nsplit = \"dev\"\n\
          languages = [\"en\"]\nlimit = 1\nmetrics = [\"acc\"]\n",
     );
-    let mut model = kakugo::model::load("smollm2-135m").unwrap();
+    let mut model = kakugo::model::load(&("smollm2-135m").parse().unwrap()).unwrap();
     let opts = EvalOptions {
         data_root: root,
         ..Default::default()
@@ -501,7 +501,7 @@ fn sib200_few_shot_draws_from_the_dev_split() {
         "name = \"sib\"\n[[task]]\nname = \"sib200\"\ndataset = \"sib200\"\nsplit = \"test\"\n\
          languages = [\"eng_Latn\"]\nnum_fewshot = 2\nlimit = 3\nmetrics = [\"acc\"]\n",
     );
-    let mut model = kakugo::model::load("smollm2-135m").unwrap();
+    let mut model = kakugo::model::load(&("smollm2-135m").parse().unwrap()).unwrap();
     let out = run(model.as_mut(), &sib, &dir.path().join("r.sqlite"), false).unwrap();
     let tsv = |split: &str| -> BTreeMap<String, (String, String)> {
         common::read_tsv(&data.join(format!("sib200/eng_Latn/{split}.tsv")))

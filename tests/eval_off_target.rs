@@ -18,7 +18,7 @@ fn off_target_rate_is_the_identifiers_verdict_on_each_translation() {
     )
     .unwrap();
     let (suite, sha) = kakugo::suite::Suite::read(&suite_path).unwrap();
-    let mut model = kakugo::model::load("smollm2-135m").unwrap();
+    let mut model = kakugo::model::load(&("smollm2-135m").parse().unwrap()).unwrap();
     let opts = EvalOptions {
         data_root: data.clone(),
         languages: None,

@@ -23,7 +23,7 @@ fn sib200_eng_latn_through_eval_matches_lm_eval_and_resumes_identically() {
         cache: Some(dir.path().join("responses.sqlite")),
         skip_missing_data: false,
     };
-    let mut model = kakugo::model::load("smollm2-135m").unwrap();
+    let mut model = kakugo::model::load(&("smollm2-135m").parse().unwrap()).unwrap();
     let first = evaluate(model.as_mut(), &suite, &sha, &opts)
         .unwrap()
         .record;

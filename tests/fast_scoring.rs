@@ -44,7 +44,7 @@ fn argmax(v: &[f64]) -> usize {
 fn check(preset: &str, mean_bound: f64, max_bound: f64) {
     let mut all = groups("eng_Latn", 15);
     all.extend(groups("kaz_Cyrl", 15));
-    let mut model = kakugo::model::load(preset).unwrap();
+    let mut model = kakugo::model::load(&(preset).parse().unwrap()).unwrap();
     let exact = scores(model.as_mut(), &all);
     assert!(
         model.info().scoring.is_empty(),

@@ -33,7 +33,11 @@ fn exact_greedy(model: &CandleModel, prompt: &str) -> String {
 }
 
 fn check(preset: &str, min_identical: usize) {
-    let mut model = CandleModel::load(&resolve::resolve(preset).unwrap(), &Device::Cpu).unwrap();
+    let mut model = CandleModel::load(
+        &resolve::resolve(&(preset).parse().unwrap()).unwrap(),
+        &Device::Cpu,
+    )
+    .unwrap();
     let rows = common::read_tsv(&common::data_dir().join("flores/subset/eng_Latn.tsv"));
     let prompts: Vec<String> = rows
         .iter()

@@ -96,7 +96,8 @@ fn gemma3_tokenizer_json_matches_llama_cpp() {
 /// `min_agree`: share of positions with margin > 0.5 nats whose argmax must agree;
 /// `clear`: margin above which every position must agree.
 fn check_logprobs(preset: &str, max_mean: f64, min_agree: f64, clear: f64) {
-    let model = CandleModel::load(&resolve(preset).unwrap(), &Device::Cpu).unwrap();
+    let model =
+        CandleModel::load(&resolve(&(preset).parse().unwrap()).unwrap(), &Device::Cpu).unwrap();
     let (mut n, mut sum, mut max, mut decided, mut agree) = (0usize, 0f64, 0f64, 0usize, 0usize);
     let mut clear_disagreements = Vec::new();
     for f in fixture(&format!("llama_cpp_logprobs_{preset}.jsonl")) {

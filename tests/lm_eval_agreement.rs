@@ -21,7 +21,7 @@ fn sib200_eng_latn_smollm2_matches_lm_eval_harness() {
     assert_eq!(test.len(), 204);
     assert_eq!(rows.len(), 1428);
 
-    let mut model = kakugo::model::load("smollm2-135m").unwrap();
+    let mut model = kakugo::model::load(&("smollm2-135m").parse().unwrap()).unwrap();
     let groups: Vec<ChoiceGroup> = test
         .iter()
         .map(|r| ChoiceGroup {

@@ -37,15 +37,17 @@ fn scores(model: &mut dyn LanguageModel) -> Vec<f64> {
 }
 
 fn roundtrip(preset: &str, bf16_tolerance: f64) {
-    let base = CandleModel::load(&resolve(preset).unwrap(), &Device::Cpu).unwrap();
+    let base =
+        CandleModel::load(&resolve(&(preset).parse().unwrap()).unwrap(), &Device::Cpu).unwrap();
     let mut base_box: Box<dyn LanguageModel> = Box::new(base);
     let reference = scores(base_box.as_mut());
-    let base = CandleModel::load(&resolve(preset).unwrap(), &Device::Cpu).unwrap();
+    let base =
+        CandleModel::load(&resolve(&(preset).parse().unwrap()).unwrap(), &Device::Cpu).unwrap();
 
     let dir = tempfile::tempdir().unwrap();
     let f32_dir = dir.path().join("f32");
     write_hf_checkpoint(&base, &f32_dir, DType::F32).unwrap();
-    let mut from_dir = kakugo::model::load(f32_dir.to_str().unwrap()).unwrap();
+    let mut from_dir = kakugo::model::load(&(f32_dir.to_str().unwrap()).parse().unwrap()).unwrap();
     assert_eq!(from_dir.info().dtype, "f32 (computed in f32)");
     let got = scores(from_dir.as_mut());
     for (a, b) in got.iter().zip(&reference) {
@@ -66,7 +68,7 @@ fn roundtrip(preset: &str, bf16_tolerance: f64) {
         "0123456789abcdef0123456789abcdef01234567",
     )
     .unwrap();
-    let files = resolve_hf("hf:kakugo/test", "kakugo/test", &cache).unwrap();
+    let files = resolve_hf("hf:kakugo/test", "kakugo/test", None, &cache).unwrap();
     let mut hub = CandleModel::load(&files, &Device::Cpu).unwrap();
     assert_eq!(hub.info().dtype, "bf16 (computed in f32)");
     let got = scores(&mut hub);

@@ -69,7 +69,8 @@ fn flores_text() -> String {
 }
 
 fn forward_matches_decoder(preset: &str) {
-    let model = CandleModel::load(&resolve(preset).unwrap(), &Device::Cpu).unwrap();
+    let model =
+        CandleModel::load(&resolve(&(preset).parse().unwrap()).unwrap(), &Device::Cpu).unwrap();
     let mut tokens: Vec<u32> = model.tokenizer().bos_to_add().into_iter().collect();
     tokens.extend(model.tokenizer().encode(&flores_text()).unwrap());
     tokens.truncate(48);
@@ -114,7 +115,11 @@ fn training_forward_equals_decoder_gemma3() {
 fn training_forward_equals_decoder_tiny_gemma_with_sliding_window() {
     let dir = tempfile::tempdir().unwrap();
     let m = tiny::write_tiny_model(&dir.path().join("g"), "gemma3_text");
-    let model = CandleModel::load(&resolve(m.to_str().unwrap()).unwrap(), &Device::Cpu).unwrap();
+    let model = CandleModel::load(
+        &resolve(&(m.to_str().unwrap()).parse().unwrap()).unwrap(),
+        &Device::Cpu,
+    )
+    .unwrap();
     let tokens: Vec<u32> = (0..40u32).map(|i| (i * 37 + 5) % 250).collect();
     let d = max_abs_diff(
         &decoder_logprobs(&model, &tokens),
@@ -152,7 +157,11 @@ fn encode(model: &CandleModel, pairs: &[(&str, &str)]) -> Vec<Encoded> {
 /// non-zero gradient: the graph is not cut anywhere (FINDINGS.md: fast kernels cut it).
 #[test]
 fn every_lora_parameter_gets_a_gradient_smollm2() {
-    let model = CandleModel::load(&resolve("smollm2-135m").unwrap(), &Device::Cpu).unwrap();
+    let model = CandleModel::load(
+        &resolve(&("smollm2-135m").parse().unwrap()).unwrap(),
+        &Device::Cpu,
+    )
+    .unwrap();
     let enc = encode(
         &model,
         &[("Translate to Kazakh: Good morning.", "Қайырлы таң.")],
@@ -183,7 +192,11 @@ fn every_lora_parameter_gets_a_gradient_smollm2() {
 /// un-permuted base reproduces the un-permuted merged weights.
 #[test]
 fn peft_adapter_unpermutes_q_and_k_for_llama_gguf() {
-    let model = CandleModel::load(&resolve("smollm2-135m").unwrap(), &Device::Cpu).unwrap();
+    let model = CandleModel::load(
+        &resolve(&("smollm2-135m").parse().unwrap()).unwrap(),
+        &Device::Cpu,
+    )
+    .unwrap();
     let enc = encode(&model, &[("Hello", "Сәлем")]);
     let refs: Vec<&Encoded> = enc.iter().collect();
     let batches = data::pack(&refs, 512);
@@ -235,7 +248,7 @@ fn peft_adapter_unpermutes_q_and_k_for_llama_gguf() {
 }
 
 fn tiny_options(base: &Path, data: &Path, out: &Path) -> TrainOptions {
-    let mut o = TrainOptions::new(base.to_str().unwrap(), data, out);
+    let mut o = TrainOptions::new(&(base.to_str().unwrap()).parse().unwrap(), data, out);
     o.lora = LoraConfig::new(4, 8.0, 0.05, &Target::ALL);
     o.lr = 1e-2;
     o.epochs = 3;
@@ -352,7 +365,11 @@ fn tiny_resume_continues_exactly_and_rejects_corrupt_checkpoints() {
 fn merged_and_gguf(model_type: &str, greedy_q8_must_match: bool) {
     let dir = tempfile::tempdir().unwrap();
     let base = tiny::write_tiny_model(&dir.path().join("base"), model_type);
-    let model = CandleModel::load(&resolve(base.to_str().unwrap()).unwrap(), &Device::Cpu).unwrap();
+    let model = CandleModel::load(
+        &resolve(&(base.to_str().unwrap()).parse().unwrap()).unwrap(),
+        &Device::Cpu,
+    )
+    .unwrap();
     let sft = dir.path().join("sft.jsonl");
     tiny::write_sft(&sft, 12);
     let ex = data::read_sft(&sft).unwrap();
@@ -377,7 +394,7 @@ fn merged_and_gguf(model_type: &str, greedy_q8_must_match: bool) {
     let gguf = dir.path().join("gguf/model-q8_0.gguf");
     export::write_gguf(&model, &merged, None, GgufType::Q8_0, &gguf).unwrap();
 
-    let mut loaded = kakugo::model::load(mdir.to_str().unwrap()).unwrap();
+    let mut loaded = kakugo::model::load(&(mdir.to_str().unwrap()).parse().unwrap()).unwrap();
     let context =
         "<|im_start|>user\nReverse: sun moon tree river<|im_end|>\n<|im_start|>assistant\n";
     let groups = vec![ChoiceGroup {
@@ -423,7 +440,7 @@ fn merged_and_gguf(model_type: &str, greedy_q8_must_match: bool) {
     // An f32 GGUF is the merged model exactly: same scores, same greedy output.
     let f32_path = dir.path().join("gguf32/model-f32.gguf");
     export::write_gguf(&model, &merged, None, GgufType::F32, &f32_path).unwrap();
-    let mut g32 = kakugo::model::load(f32_path.to_str().unwrap()).unwrap();
+    let mut g32 = kakugo::model::load(&(f32_path.to_str().unwrap()).parse().unwrap()).unwrap();
     let lp32 = &g32.loglikelihood(&groups).unwrap()[0][0];
     let d32 = max_abs_diff(&lp32.token_logprobs, &got.token_logprobs);
     assert!(d32 < 1e-4, "f32 GGUF vs merged: {d32}");
@@ -432,7 +449,7 @@ fn merged_and_gguf(model_type: &str, greedy_q8_must_match: bool) {
         assert_eq!(x.text, y.text);
     }
     // Q8_0: quantisation noise only.
-    let mut q8 = kakugo::model::load(gguf.to_str().unwrap()).unwrap();
+    let mut q8 = kakugo::model::load(&(gguf.to_str().unwrap()).parse().unwrap()).unwrap();
     let q8_lp = &q8.loglikelihood(&groups).unwrap()[0][0];
     let dq = max_abs_diff(&q8_lp.token_logprobs, &got.token_logprobs);
     eprintln!("{model_type}: Q8_0 GGUF vs merged max |Δ| = {dq:.2e}");
@@ -529,7 +546,11 @@ fn bad_input_fails_clearly_and_writes_nothing() {
 fn packed_loss_equals_separate_examples() {
     let dir = tempfile::tempdir().unwrap();
     let base = tiny::write_tiny_model(&dir.path().join("base"), "llama");
-    let model = CandleModel::load(&resolve(base.to_str().unwrap()).unwrap(), &Device::Cpu).unwrap();
+    let model = CandleModel::load(
+        &resolve(&(base.to_str().unwrap()).parse().unwrap()).unwrap(),
+        &Device::Cpu,
+    )
+    .unwrap();
     let enc = encode(
         &model,
         &[

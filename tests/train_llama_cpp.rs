@@ -95,7 +95,8 @@ fn llama_cpp_greedy_on_the_exported_gguf_is_the_merged_models_greedy() {
     let completions: Vec<String> = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(completions.len(), 5);
 
-    let mut merged = kakugo::model::load(&out.join("merged").to_string_lossy()).unwrap();
+    let mut merged =
+        kakugo::model::load(&kakugo::model::ModelSpec::Path(out.join("merged"))).unwrap();
     let groups: Vec<ChoiceGroup> = prompts
         .iter()
         .zip(&completions)

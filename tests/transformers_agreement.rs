@@ -20,7 +20,11 @@ fn check(preset: &str) {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(fixture.len(), 60);
-    let mut model = CandleModel::load(&resolve::resolve(preset).unwrap(), &Device::Cpu).unwrap();
+    let mut model = CandleModel::load(
+        &resolve::resolve(&(preset).parse().unwrap()).unwrap(),
+        &Device::Cpu,
+    )
+    .unwrap();
     // Context token ids (BOS included) must be transformers' too.
     for f in &fixture {
         let pair = model

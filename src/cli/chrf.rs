@@ -16,9 +16,9 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use crate::eval::metrics::chrf::ChrF;
-use crate::eval::metrics::segments::Parallel;
-use crate::eval::metrics::{sum_stats, Score};
+use kakugo::eval::metrics::chrf::ChrF;
+use kakugo::eval::metrics::segments::Parallel;
+use kakugo::eval::metrics::{sum_stats, Score};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {

@@ -8,15 +8,15 @@
 //! Prints a Markdown summary on stdout. Exit codes: 0 nothing regressed, 1 a primary metric
 //! regressed (significant at α and a drop of more than --max-drop points), 2 the runs cannot
 //! be compared (manifests differ in suite, data, prompts, seeds or limit; no common items) or
-//! any other error. Statistics and verdicts: [`crate::report::compare`].
+//! any other error. Statistics and verdicts: [`kakugo::report::compare`].
 
 use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::report::compare::{compare, CompareOptions};
-use crate::report::Run;
-use crate::Error;
+use kakugo::report::compare::{compare, CompareOptions};
+use kakugo::report::Run;
+use kakugo::Error;
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {
@@ -88,7 +88,7 @@ pub fn run(args: CompareArgs) -> anyhow::Result<i32> {
     if let Some(path) = &args.json {
         let mut json = serde_json::to_vec_pretty(&comparison).expect("comparisons serialise");
         json.push(b'\n');
-        crate::store::atomic::write_atomic(path, &json)?;
+        kakugo::store::atomic::write_atomic(path, &json)?;
     }
     Ok(if comparison.regressed { 1 } else { 0 })
 }

@@ -14,14 +14,14 @@ use clap::Args;
 use serde::{Deserialize, Serialize};
 
 use super::jsonl::{read_jsonl, write_jsonl};
-use crate::model::{FinishReason, GenerateRequest, Prompt, Sampling};
+use kakugo::model::{FinishReason, GenerateRequest, Prompt, Sampling};
 
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
     /// Model: a .gguf file, a Hugging Face directory, hf:ORG/NAME[@REV], a preset, or
     /// openai:MODEL@http://HOST:PORT/v1 (a server).
     #[arg(long)]
-    pub model: String,
+    pub model: kakugo::model::ModelSpec,
     /// JSONL file of {"prompt", "stop"?, "max_new_tokens"?, "sampling"?} objects.
     #[arg(long)]
     pub prompts: PathBuf,
@@ -64,7 +64,7 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<i32> {
             sampling: l.sampling,
         })
         .collect();
-    let mut model = crate::model::load(&args.model)?;
+    let mut model = kakugo::model::load(&args.model)?;
     let started = std::time::Instant::now();
     let generations = model.generate(&requests)?;
     let tokens: usize = generations.iter().map(|g| g.n_tokens).sum();

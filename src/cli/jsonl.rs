@@ -4,7 +4,7 @@ use std::path::Path;
 
 use serde::de::DeserializeOwned;
 
-use crate::{Error, Result};
+use kakugo::{Error, Result};
 
 /// Reads every non-empty line of `path` as a `T`.
 pub fn read_jsonl<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
@@ -24,12 +24,4 @@ pub fn read_jsonl<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
     Ok(out)
 }
 
-/// Writes one JSON object per line, atomically.
-pub fn write_jsonl<T: serde::Serialize>(path: &Path, items: &[T]) -> Result<()> {
-    let mut bytes = Vec::new();
-    for item in items {
-        serde_json::to_writer(&mut bytes, item).expect("serialisable");
-        bytes.push(b'\n');
-    }
-    crate::store::atomic::write_atomic(path, &bytes)
-}
+pub use kakugo::store::atomic::write_jsonl;

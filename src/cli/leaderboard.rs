@@ -5,13 +5,13 @@
 //! kakugo leaderboard runs/ [--out reports/leaderboard]
 //! ```
 //! Reads every `*.json` run record under the directory (recursively); the averaging is
-//! described in [`crate::report::leaderboard`] and on the page itself.
+//! described in [`kakugo::report::leaderboard`] and on the page itself.
 
 use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::report::leaderboard::write_leaderboard;
+use kakugo::report::leaderboard::write_leaderboard;
 
 #[derive(Debug, Args)]
 pub struct LeaderboardArgs {
@@ -25,7 +25,7 @@ pub struct LeaderboardArgs {
 
 pub fn run(args: LeaderboardArgs) -> anyhow::Result<i32> {
     if !args.dir.is_dir() {
-        return Err(crate::Error::usage(format!(
+        return Err(kakugo::Error::usage(format!(
             "{} is not a directory of run records",
             args.dir.display()
         ))

@@ -13,7 +13,7 @@ use clap::Args;
 use serde::{Deserialize, Serialize};
 
 use super::jsonl::{read_jsonl, write_jsonl};
-use crate::model::ChoiceGroup;
+use kakugo::model::ChoiceGroup;
 
 #[derive(Debug, Args)]
 pub struct LoglikArgs {
@@ -21,7 +21,7 @@ pub struct LoglikArgs {
     /// (smollm2-135m, gemma3-270m), or openai:MODEL@http://HOST:PORT/v1 (a server with
     /// prompt log-probabilities).
     #[arg(long)]
-    pub model: String,
+    pub model: kakugo::model::ModelSpec,
     /// JSONL file of {"context", "continuation"} objects.
     #[arg(long)]
     pub requests: PathBuf,
@@ -32,8 +32,8 @@ pub struct LoglikArgs {
     #[arg(long)]
     pub per_token: bool,
     /// Scoring precision: `f32` (exact; the default) or `bf16` (see `kakugo eval --help`).
-    #[arg(long, default_value = "f32")]
-    pub precision: crate::model::decoder::ScoringPrecision,
+    #[arg(long, value_enum, default_value_t = kakugo::model::decoder::ScoringPrecision::Exact)]
+    pub precision: kakugo::model::decoder::ScoringPrecision,
 }
 
 #[derive(Debug, Deserialize)]
@@ -74,8 +74,13 @@ pub fn run(args: LoglikArgs) -> anyhow::Result<i32> {
             }),
         }
     }
-    let mut model = crate::model::load(&args.model)?;
-    model.set_scoring_precision(args.precision)?;
+    let mut model = kakugo::model::load_with(
+        &args.model,
+        &kakugo::model::LoadOptions {
+            precision: args.precision,
+            ..Default::default()
+        },
+    )?;
     let started = std::time::Instant::now();
     let scores = model.loglikelihood(&groups)?;
     let flat: Vec<_> = scores.iter().flatten().collect();

@@ -54,6 +54,42 @@ pub enum Command {
     Synth(Box<synth::SynthArgs>),
 }
 
+/// `--suite`: a shipped suite by name, or a suite file.
+pub type SuiteArg = kakugo::suite::shipped::SuiteSource;
+
+/// A language as the user named it (FLORES code, ISO code or English name), resolved.
+#[derive(Debug, Clone, Copy)]
+pub struct LanguageArg(pub &'static kakugo::lang::Language);
+
+impl std::str::FromStr for LanguageArg {
+    type Err = kakugo::Error;
+    fn from_str(s: &str) -> kakugo::Result<LanguageArg> {
+        kakugo::lang::resolve(s).map(LanguageArg)
+    }
+}
+
+/// A comma-separated list of languages, resolved and without duplicates (`kk,kaz_Cyrl` is
+/// one language).
+#[derive(Debug, Clone)]
+pub struct LanguageList(pub Vec<&'static kakugo::lang::Language>);
+
+impl std::str::FromStr for LanguageList {
+    type Err = kakugo::Error;
+    fn from_str(s: &str) -> kakugo::Result<LanguageList> {
+        let mut out: Vec<&'static kakugo::lang::Language> = Vec::new();
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let l = kakugo::lang::resolve(part)?;
+            if !out.contains(&l) {
+                out.push(l);
+            }
+        }
+        if out.is_empty() {
+            return Err(kakugo::Error::usage("--languages names no language"));
+        }
+        Ok(LanguageList(out))
+    }
+}
+
 /// Runs one parsed command line; returns the process exit code.
 pub fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use crate::report::{default_report_name, write_report, Run};
+use kakugo::report::{default_report_name, write_report, Run};
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {

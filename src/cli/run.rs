@@ -1,5 +1,5 @@
 //! `kakugo run`, `kakugo status` and `kakugo merge`: the distillation loop of an experiment
-//! file (see [`crate::experiment`]).
+//! file (see [`kakugo::experiment`]).
 //!
 //! ```text
 //! kakugo run examples/quickstart.toml                      # everything, then the report
@@ -12,11 +12,11 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::experiment::execute::execute;
-use crate::experiment::plan::{HashingIdentity, Plan, UnitKind};
-use crate::experiment::stages::{write_report, Stages};
-use crate::experiment::store::{UnitState, UnitStore};
-use crate::experiment::{LoadedExperiment, Shard};
+use kakugo::experiment::execute::execute;
+use kakugo::experiment::plan::{HashingIdentity, Plan, UnitKind};
+use kakugo::experiment::stages::{write_report, Stages};
+use kakugo::experiment::store::{UnitState, UnitStore};
+use kakugo::experiment::{Experiment, Shard};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Stage {
@@ -66,8 +66,8 @@ pub struct MergeArgs {
     pub out: Option<PathBuf>,
 }
 
-fn load(path: &std::path::Path, out: &Option<PathBuf>) -> anyhow::Result<(LoadedExperiment, Plan)> {
-    let mut exp = LoadedExperiment::read(path)?;
+fn load(path: &std::path::Path, out: &Option<PathBuf>) -> anyhow::Result<(Experiment, Plan)> {
+    let mut exp = Experiment::read(path)?;
     if let Some(o) = out {
         exp.out = o.clone();
     }
@@ -97,7 +97,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
         let summary = execute(&exp, &plan, &stages, shard, &kinds)?;
         println!(
             "{}: {} ran, {} already done, {} failed, {} waiting for inputs, {} running elsewhere, {} in other shards",
-            exp.experiment.name,
+            exp.name,
             summary.ran,
             summary.already_done,
             summary.failed.len(),
@@ -119,7 +119,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<i32> {
     Ok(code)
 }
 
-fn report(exp: &LoadedExperiment, plan: &Plan) -> anyhow::Result<i32> {
+fn report(exp: &Experiment, plan: &Plan) -> anyhow::Result<i32> {
     let r = write_report(exp, plan)?;
     println!(
         "report: {} ({} of {} evaluations finished)",

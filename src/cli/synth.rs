@@ -1,39 +1,39 @@
 //! `kakugo synth`: a teacher writes instruction data in a language; `synth stats` measures it;
 //! `synth filter` cleans it.
 //!
-//! ```text
-//! kakugo synth --teacher smollm2-135m --language kk --strategy topic --n 50 --out kk.jsonl
-//! kakugo synth --teacher openai:gemma-3-27b-it@http://127.0.0.1:8000/v1 --language sw \
-//!              --strategy translate --input en_prompts.jsonl --n 1000 --out sw.jsonl \
-//!              --price-in 0.1 --price-out 0.2
-//! kakugo synth stats kk.jsonl [more.jsonl ...] [--ppl-model smollm2-135m] [--json stats.json]
-//! kakugo synth filter kk.jsonl --out kk.clean.jsonl [--near-dup 0.8] [--ratio-min 0.75 --ratio-max 25]
-//! ```
 //! Writes `<out>` (JSONL, PolyglotTeachers-SFT schema), `<out>.manifest.json` and caches
 //! teacher answers in `<out>.cache.sqlite`, so rerunning the same command resumes.
 
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use crate::model::resolve::{resolve, WeightFiles};
-use crate::model::tokenizer::Tokenizer;
-use crate::store::cache::ResponseCache;
-use crate::store::hash::sha256_file;
-use crate::synth::filter::{filter, FilterOptions};
-use crate::synth::lid::{default_paths, LanguageId};
-use crate::synth::manifest::SynthManifest;
-use crate::synth::pipeline::{self, Job};
-use crate::synth::quality::{combine, stats, DataStats, StatsOptions};
-use crate::synth::record::{read_sft, SftFile};
-use crate::synth::strategy::{Settings, Strategy};
-use crate::synth::teacher::{RemoteOptions, Teacher};
-use crate::synth::templates::Templates;
-use crate::Error;
+use kakugo::model::resolve::{resolve, WeightFiles};
+use kakugo::model::tokenizer::Tokenizer;
+use kakugo::model::ModelSpec;
+use kakugo::synth::config::SynthConfig;
+use kakugo::synth::filter::{filter, FilterOptions};
+use kakugo::synth::lid::LanguageId;
+use kakugo::synth::quality::{combine, stats, DataStats, StatsOptions};
+use kakugo::synth::record::read_sft;
+use kakugo::synth::strategy::Strategy;
+use kakugo::synth::SynthJob;
+use kakugo::Error;
+
+use super::LanguageArg;
 
 #[derive(Debug, Args)]
-#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true,
+    after_help = "Examples:
+  kakugo synth --teacher smollm2-135m --language kk --strategy topic --n 50 --out kk.jsonl
+  OPENAI_API_KEY=... kakugo synth --teacher openai:gemma-3-27b-it@http://127.0.0.1:8000/v1 \\
+      --language sw --strategy translate --input en_prompts.jsonl --n 1000 --out sw.jsonl \\
+      --price-in 0.1 --price-out 0.2
+  kakugo synth stats kk.jsonl more.jsonl --ppl-model smollm2-135m --json stats.json
+  kakugo synth filter kk.jsonl --out kk.clean.jsonl --near-dup 0.8"
+)]
 pub struct SynthArgs {
     #[command(subcommand)]
     pub command: Option<SynthCommand>,
@@ -52,112 +52,26 @@ pub enum SynthCommand {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Teacher: a preset, .gguf, HF directory or hf:ORG/NAME (in-process), or
-    /// openai:MODEL@http://HOST:PORT/v1 (an OpenAI-compatible server).
+    /// openai:MODEL@http://HOST:PORT/v1 (an OpenAI-compatible server; key from OPENAI_API_KEY).
     #[arg(long)]
-    pub teacher: Option<String>,
+    pub teacher: Option<ModelSpec>,
     /// Target language (FLORES code, ISO code or English name).
     #[arg(long)]
-    pub language: Option<String>,
+    pub language: Option<LanguageArg>,
     /// Strategy.
     #[arg(long, value_enum)]
     pub strategy: Option<Strategy>,
-    /// Items wanted in the output (a rerun counts the ones already there).
-    #[arg(long, default_value_t = 50)]
-    pub n: usize,
     /// Output JSONL (appended to; ids already there are not written again).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Input JSONL: prompts (respond, translate), seed examples (generate), texts (context).
-    #[arg(long)]
-    pub input: Option<PathBuf>,
-    /// Directory of templates (<name>.j2) replacing the defaults of the same name.
-    #[arg(long)]
-    pub templates: Option<PathBuf>,
-    /// Seed of every sampling and selection.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
-    /// Sampling temperature (default: Kakugo 1.0, PolyglotTeachers 0.8; 0 = greedy).
-    #[arg(long)]
-    pub temperature: Option<f64>,
-    /// Nucleus sampling (default: Kakugo 1.0, PolyglotTeachers 0.9).
-    #[arg(long)]
-    pub top_p: Option<f64>,
-    /// Token limit of answers (default 1024).
-    #[arg(long)]
-    pub max_new_tokens: Option<usize>,
-    /// Token limit of planning steps (lists; default 512).
-    #[arg(long)]
-    pub list_max_tokens: Option<usize>,
-    /// Macro-topics per seed topic (default 20).
-    #[arg(long)]
-    pub macro_topics: Option<usize>,
-    /// Topics per macro-topic (default 10).
-    #[arg(long)]
-    pub topics: Option<usize>,
-    /// Prompts per topic (default 3).
-    #[arg(long)]
-    pub topic_prompts: Option<usize>,
-    /// Broad scenarios (default 30).
-    #[arg(long)]
-    pub broad_scenarios: Option<usize>,
-    /// Detailed scenarios per broad one (default 30).
-    #[arg(long)]
-    pub detailed_scenarios: Option<usize>,
-    /// Prompts per detailed scenario (default 5).
-    #[arg(long)]
-    pub scenario_prompts: Option<usize>,
-    /// Most context texts used (default 10000).
-    #[arg(long)]
-    pub context_texts: Option<usize>,
-    /// Prompts per context text (default 3).
-    #[arg(long)]
-    pub context_prompts: Option<usize>,
-    /// Seed examples shown per generate request (default 3).
-    #[arg(long)]
-    pub examples: Option<usize>,
-    /// Share of prompts rewritten harder (default: Kakugo strategies 0.5, others 0).
-    #[arg(long)]
-    pub improve_share: Option<f64>,
-    /// Candidates drawn per wanted item (default 1.5).
-    #[arg(long)]
-    pub overgenerate: Option<f64>,
-    /// Keep the teacher's reasoning (<think>…</think> or reasoning_content) in `reasoning`.
-    #[arg(long)]
-    pub keep_reasoning: bool,
-    /// Do not reject prompts and responses in another language (for weak teachers in demos).
-    #[arg(long)]
-    pub keep_wrong_language: bool,
-    /// Keep answers cut off at the token limit (for base-model teachers that never stop; the
-    /// text then ends mid-sentence).
-    #[arg(long)]
-    pub keep_truncated: bool,
     /// Data root (SIB-200 for the language identifier and default context texts).
     #[arg(long, env = "KAKUGO_DATA", default_value = "../shared/data")]
     pub data: PathBuf,
     /// Teacher response cache (default: <out>.cache.sqlite).
     #[arg(long)]
     pub cache: Option<PathBuf>,
-    /// Server base URL for openai:MODEL without @URL.
-    #[arg(long, env = "OPENAI_BASE_URL")]
-    pub base_url: Option<String>,
-    /// API key for the server.
-    #[arg(long, env = "OPENAI_API_KEY", hide_env_values = true)]
-    pub api_key: Option<String>,
-    /// HTTP requests in flight at once.
-    #[arg(long, default_value_t = 4)]
-    pub max_in_flight: usize,
-    /// Retries of a failed HTTP request (429, 5xx, timeouts, connection errors).
-    #[arg(long, default_value_t = 6)]
-    pub max_retries: u32,
-    /// Per-attempt HTTP timeout in seconds.
-    #[arg(long, default_value_t = 300.0)]
-    pub timeout: f64,
-    /// Price per million prompt tokens (for the manifest's cost estimate).
-    #[arg(long)]
-    pub price_in: Option<f64>,
-    /// Price per million completion tokens.
-    #[arg(long)]
-    pub price_out: Option<f64>,
+    #[command(flatten)]
+    pub config: SynthConfig,
 }
 
 #[derive(Debug, Args)]
@@ -178,7 +92,7 @@ pub struct StatsArgs {
     pub seed: u64,
     /// Reference model for perplexity (e.g. smollm2-135m).
     #[arg(long)]
-    pub ppl_model: Option<String>,
+    pub ppl_model: Option<ModelSpec>,
     /// Records scored for perplexity.
     #[arg(long, default_value_t = 50)]
     pub ppl_sample: usize,
@@ -211,7 +125,7 @@ pub struct FilterArgs {
     pub ratio_max: f64,
     /// Model whose tokenizer counts tokens for the ratio.
     #[arg(long, default_value = "smollm2-135m")]
-    pub ratio_tokenizer: String,
+    pub ratio_tokenizer: ModelSpec,
     /// Near-duplicate threshold (character-5-gram Jaccard of prompts).
     #[arg(long, default_value_t = 0.8)]
     pub near_dup: f64,
@@ -240,127 +154,21 @@ fn required<T>(v: Option<T>, flag: &str) -> Result<T, Error> {
     })
 }
 
-fn lid_for(data: &Path) -> anyhow::Result<LanguageId> {
-    let (sib200, cache) = default_paths(data);
-    if !sib200.is_dir() {
-        return Err(Error::usage_hint(
-            format!(
-                "{} does not exist: the language identifier trains on SIB-200",
-                sib200.display()
-            ),
-            "pass --data or set KAKUGO_DATA to the directory holding sib200/",
-        )
-        .into());
-    }
-    Ok(LanguageId::for_sib200(&sib200, &cache)?)
-}
-
 fn run_synth(a: RunArgs) -> anyhow::Result<i32> {
-    let teacher_spec = required(a.teacher.clone(), "--teacher")?;
-    let language = crate::lang::resolve(&required(a.language.clone(), "--language")?)?;
-    let strategy = required(a.strategy, "--strategy")?;
-    let out = required(a.out.clone(), "--out")?;
-    if a.n == 0 {
-        return Err(Error::usage("--n must be at least 1").into());
-    }
-    let mut s = Settings::defaults(strategy, a.n);
-    s.seed = a.seed;
-    macro_rules! set {
-        ($($f:ident),*) => { $(if let Some(v) = a.$f { s.$f = v; })* };
-    }
-    set!(
-        temperature,
-        top_p,
-        max_new_tokens,
-        list_max_tokens,
-        macro_topics,
-        topics,
-        topic_prompts,
-        broad_scenarios,
-        detailed_scenarios,
-        scenario_prompts,
-        context_texts,
-        context_prompts,
-        examples,
-        improve_share,
-        overgenerate
-    );
-    s.keep_reasoning = a.keep_reasoning;
-    s.check_language = !a.keep_wrong_language;
-    s.keep_truncated = a.keep_truncated;
-    if !(0.0..=1.0).contains(&s.improve_share) || !(0.0..=1.0).contains(&s.top_p) {
-        return Err(Error::usage("--improve-share and --top-p must lie in [0, 1]").into());
-    }
-    let templates = Templates::load(a.templates.as_deref())?;
-    let lid = if s.check_language {
-        let lid = lid_for(&a.data)?;
-        if !lid.knows(language.code) {
-            tracing::warn!(
-                "the language identifier does not know {}: answers are not language-checked",
-                language.code
-            );
-        }
-        Some(lid)
-    } else {
-        None
+    let job = SynthJob {
+        teacher: required(a.teacher, "--teacher")?,
+        language: required(a.language, "--language")?.0,
+        strategy: required(a.strategy, "--strategy")?,
+        out: required(a.out, "--out")?,
+        config: a.config,
+        cache: a.cache,
+        data_root: a.data,
     };
-    let remote = RemoteOptions {
-        base_url: a.base_url.clone(),
-        api_key: a.api_key.clone(),
-        max_in_flight: a.max_in_flight,
-        max_retries: a.max_retries,
-        timeout: Duration::from_secs_f64(a.timeout),
-        seed: a.seed,
-    };
-    let cache_path = a
-        .cache
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(format!("{}.cache.sqlite", out.display())));
-    let mut teacher =
-        Teacher::load(&teacher_spec, &remote)?.with_cache(ResponseCache::open(&cache_path)?);
-    let mut file = SftFile::open(&out)?;
-    let job = Job {
-        strategy,
-        language,
-        settings: s.clone(),
-        input: a.input.clone(),
-        data_root: a.data.clone(),
-        templates: &templates,
-        lid: lid.as_ref(),
-    };
-    let started = std::time::Instant::now();
-    let result = pipeline::run(&job, &mut teacher, &mut file);
-    let input = match &a.input {
-        Some(p) => Some((p.as_path(), sha256_file(p)?)),
-        None => None,
-    };
-    let prices = match (a.price_in, a.price_out) {
-        (None, None) => None,
-        (i, o) => Some((i.unwrap_or(0.0), o.unwrap_or(0.0))),
-    };
-    let summary = match &result {
-        Ok(s) => s.clone(),
-        Err(_) => Default::default(),
-    };
-    let manifest = SynthManifest::new(
-        &out,
-        &teacher,
-        strategy.name(),
-        language.code,
-        &s,
-        input,
-        templates.manifest(),
-        summary,
-        prices,
-    );
-    let manifest_path = PathBuf::from(format!("{}.manifest.json", out.display()));
-    // The manifest is written even when the run failed (e.g. the server stayed down), so the
-    // attempts are on record; the rerun resumes from the cache.
-    manifest.write(&manifest_path)?;
-    let summary = result?;
+    let run = kakugo::synth::run(&job)?;
+    let (summary, manifest) = (&run.summary, &run.manifest);
     println!(
         "{}: {} written, {} already there, {} rejected {:?}; teacher: {} calls ({} cached), {} prompt + {} completion tokens, {:.1} tokens/s; {:.1}s",
-        out.display(),
+        job.out.display(),
         summary.written,
         summary.already_present,
         summary.rejected.values().sum::<usize>(),
@@ -370,9 +178,9 @@ fn run_synth(a: RunArgs) -> anyhow::Result<i32> {
         manifest.usage.prompt_tokens,
         manifest.usage.completion_tokens,
         manifest.tokens_per_second,
-        started.elapsed().as_secs_f64()
+        run.elapsed.as_secs_f64()
     );
-    println!("manifest: {}", manifest_path.display());
+    println!("manifest: {}", run.manifest_path.display());
     Ok(0)
 }
 
@@ -380,11 +188,11 @@ fn run_stats(a: StatsArgs) -> anyhow::Result<i32> {
     let language = a
         .language
         .as_deref()
-        .map(crate::lang::resolve)
+        .map(kakugo::lang::resolve)
         .transpose()?
         .map(|l| l.code);
-    let lid = lid_for(&a.data)?;
-    let mut ppl_model = a.ppl_model.as_deref().map(crate::model::load).transpose()?;
+    let lid = LanguageId::for_data_root(&a.data)?;
+    let mut ppl_model = a.ppl_model.as_ref().map(kakugo::model::load).transpose()?;
     let mut all: Vec<DataStats> = Vec::new();
     for f in &a.files {
         let records = read_sft(f)?;
@@ -398,7 +206,7 @@ fn run_stats(a: StatsArgs) -> anyhow::Result<i32> {
                 seed: a.seed,
                 ppl_model: ppl_model
                     .as_deref_mut()
-                    .map(|m| m as &mut dyn crate::model::LanguageModel),
+                    .map(|m| m as &mut dyn kakugo::model::LanguageModel),
                 ppl_sample: a.ppl_sample,
             },
         )?);
@@ -424,7 +232,7 @@ fn run_stats(a: StatsArgs) -> anyhow::Result<i32> {
         });
         let mut bytes = serde_json::to_vec_pretty(&value).expect("stats serialise");
         bytes.push(b'\n');
-        crate::store::atomic::write_atomic(path, &bytes)?;
+        kakugo::store::atomic::write_atomic(path, &bytes)?;
     }
     Ok(0)
 }
@@ -434,7 +242,7 @@ fn render(s: &DataStats) -> String {
         x.map(|v| format!("{:.1}%", 100.0 * v))
             .unwrap_or_else(|| "n/a".into())
     };
-    let dist = |d: &Option<crate::synth::quality::Distribution>| match d {
+    let dist = |d: &Option<kakugo::synth::quality::Distribution>| match d {
         Some(d) => format!(
             "{} / {} / {} / {} / {} (mean {:.1})",
             d.min, d.p25, d.median, d.p75, d.max, d.mean
@@ -477,12 +285,12 @@ fn render(s: &DataStats) -> String {
 }
 
 /// The tokenizer of a model spec, without loading its weights.
-fn load_tokenizer(spec: &str) -> anyhow::Result<Tokenizer> {
+fn load_tokenizer(spec: &ModelSpec) -> anyhow::Result<Tokenizer> {
     let files = resolve(spec)?;
     Ok(match (&files.tokenizer, &files.weights) {
         (Some(t), _) => Tokenizer::from_file(t, files.tokenizer_config.as_deref())?,
         (None, WeightFiles::Gguf(path)) => {
-            Tokenizer::from_gguf(&crate::model::gguf::GgufFile::open(path)?)?
+            Tokenizer::from_gguf(&kakugo::model::gguf::GgufFile::open(path)?)?
         }
         (None, WeightFiles::Safetensors(_)) => {
             return Err(Error::model(format!("{spec}: no tokenizer.json")).into())
@@ -494,14 +302,14 @@ fn run_filter(a: FilterArgs) -> anyhow::Result<i32> {
     let language = a
         .language
         .as_deref()
-        .map(crate::lang::resolve)
+        .map(kakugo::lang::resolve)
         .transpose()?
         .map(|l| l.code);
     let records = read_sft(&a.input)?;
     let lid = if a.no_language {
         None
     } else {
-        Some(lid_for(&a.data)?)
+        Some(LanguageId::for_data_root(&a.data)?)
     };
     let needs_ratio = records.iter().any(|r| r.source_text.is_some());
     let tokenizer = if needs_ratio {
@@ -559,7 +367,7 @@ mod tests {
             panic!("not synth")
         };
         assert!(s.command.is_none());
-        assert_eq!(s.run.n, 5);
+        assert_eq!(s.run.config.n, 5);
         let cli = Cli::try_parse_from(["kakugo", "synth", "stats", "a.jsonl", "b.jsonl"]).unwrap();
         let Command::Synth(s) = cli.command else {
             panic!("not synth")

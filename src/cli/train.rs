@@ -1,89 +1,37 @@
 //! `kakugo train`: LoRA supervised fine-tuning of a base model on SFT JSONL.
 //!
-//! ```text
-//! kakugo train --base smollm2-135m --data sft.jsonl --out runs/cand [--rank 8 --alpha 16
-//!   --dropout 0.05 --targets q,v --lr 2e-4 --epochs 1 --batch-tokens 1024 --grad-accum 1
-//!   --warmup 0.05 --seed 0 --val-frac 0.05 --checkpoint-every N --resume --max-len 512
-//!   --on-too-long truncate|drop --export-gguf q8_0]
-//! kakugo train --export trl|axolotl --base ... --data ... --out DIR
-//! ```
 //! Writes `OUT/adapter/` (PEFT), `OUT/merged/` (a model directory `kakugo eval --model`
-//! loads), `OUT/gguf/` on request, `OUT/lineage.json`, and `OUT/checkpoints/`.
+//! loads), `OUT/gguf/` on request, `OUT/lineage.json`, and `OUT/checkpoints/`. The settings
+//! are [`TrainConfig`], the same type an experiment's `[train]` section holds.
 
 use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::train::data::TooLong;
-use crate::train::export::GgufType;
-use crate::train::external::{self, ExternalTrainer};
-use crate::train::lora::{LoraConfig, Target};
-use crate::train::TrainOptions;
+use kakugo::train::config::TrainConfig;
+use kakugo::train::external::{self, ExternalTrainer};
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  kakugo train --base smollm2-135m --data kk.jsonl --out cand/
+  kakugo train --base smollm2-135m --data kk.jsonl --out cand/ --rank 16 --targets q,k,v,o --lr 1e-3
+  kakugo train --base smollm2-135m --data kk.jsonl --out cand/ --resume
+  kakugo train --base smollm2-135m --data kk.jsonl --out trl/ --export trl")]
 pub struct TrainArgs {
     /// Base model: a .gguf file, a Hugging Face directory, hf:ORG/NAME[@REV], or a preset.
     #[arg(long)]
-    pub base: String,
+    pub base: kakugo::model::ModelSpec,
     /// SFT JSONL (PolyglotTeachers-SFT schema, or {"messages": [...]} per line).
     #[arg(long)]
     pub data: PathBuf,
     /// Output directory of the candidate.
     #[arg(long)]
     pub out: PathBuf,
-    /// LoRA rank.
-    #[arg(long, default_value_t = 8)]
-    pub rank: usize,
-    /// LoRA alpha (the update is scaled by alpha / rank).
-    #[arg(long, default_value_t = 16.0)]
-    pub alpha: f64,
-    /// Dropout on the adapters' input (seeded).
-    #[arg(long, default_value_t = 0.05)]
-    pub dropout: f64,
-    /// Adapted projections, comma-separated: q,k,v,o,gate,up,down or all.
-    #[arg(long, default_value = "q,v")]
-    pub targets: String,
-    /// Peak learning rate (AdamW, linear warm-up then cosine decay to zero).
-    #[arg(long, default_value_t = 2e-4)]
-    pub lr: f64,
-    #[arg(long, default_value_t = 1)]
-    pub epochs: usize,
-    /// Tokens per micro-batch: examples are packed up to this, without attending to each other.
-    #[arg(long, default_value_t = 1024)]
-    pub batch_tokens: usize,
-    /// Micro-batches per optimisation step.
-    #[arg(long, default_value_t = 1)]
-    pub grad_accum: usize,
-    /// Warm-up, as a fraction of all steps.
-    #[arg(long, default_value_t = 0.05)]
-    pub warmup: f64,
-    /// Seed of the adapter init, split, data order and dropout.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
-    /// Fraction of examples held out for the validation loss.
-    #[arg(long, default_value_t = 0.05)]
-    pub val_frac: f64,
-    /// Write a checkpoint (and measure the validation loss) every N steps; 0: only at the end.
-    #[arg(long, default_value_t = 0)]
-    pub checkpoint_every: usize,
+    #[command(flatten)]
+    pub config: TrainConfig,
     /// Continue the run in --out from its latest checkpoint.
     #[arg(long)]
     pub resume: bool,
-    /// Longest example in tokens.
-    #[arg(long, default_value_t = 512)]
-    pub max_len: usize,
-    /// What to do with longer examples (both are counted in the log and lineage).
-    #[arg(long, value_enum, default_value_t = TooLong::Truncate)]
-    pub on_too_long: TooLong,
-    /// Clip the global gradient norm to this (0: no clipping).
-    #[arg(long, default_value_t = 1.0)]
-    pub max_grad_norm: f64,
-    /// Stop after this many steps (the learning-rate schedule spans them).
-    #[arg(long)]
-    pub max_steps: Option<usize>,
-    /// Also write a GGUF of the merged model.
-    #[arg(long, value_enum)]
-    pub export_gguf: Option<GgufType>,
     /// Instead of training, write the dataset and a configuration for TRL or axolotl.
     #[arg(long, value_enum)]
     pub export: Option<ExternalTrainer>,
@@ -92,40 +40,15 @@ pub struct TrainArgs {
     pub quiet: bool,
 }
 
-impl TrainArgs {
-    pub fn options(&self) -> crate::Result<TrainOptions> {
-        let targets = Target::parse_list(&self.targets)?;
-        Ok(TrainOptions {
-            base: self.base.clone(),
-            data: self.data.clone(),
-            out: self.out.clone(),
-            lora: LoraConfig::new(self.rank, self.alpha, self.dropout, &targets),
-            lr: self.lr,
-            epochs: self.epochs,
-            batch_tokens: self.batch_tokens,
-            grad_accum: self.grad_accum,
-            warmup: self.warmup,
-            seed: self.seed,
-            val_frac: self.val_frac,
-            checkpoint_every: self.checkpoint_every,
-            resume: self.resume,
-            max_len: self.max_len,
-            on_too_long: self.on_too_long,
-            max_grad_norm: self.max_grad_norm,
-            max_steps: self.max_steps,
-            export_gguf: self.export_gguf,
-            progress: !self.quiet,
-        })
-    }
-}
-
 pub fn run(args: TrainArgs) -> anyhow::Result<i32> {
-    let opts = args.options()?;
+    let mut opts = args.config.options(&args.base, &args.data, &args.out);
+    opts.resume = args.resume;
+    opts.progress = !args.quiet;
     if let Some(which) = args.export {
         external::export(&opts, which)?;
         return Ok(0);
     }
-    let s = crate::train::train(&opts)?;
+    let s = kakugo::train::train(&opts)?;
     println!(
         "{}",
         serde_json::to_string_pretty(&serde_json::json!({
@@ -145,6 +68,9 @@ pub fn run(args: TrainArgs) -> anyhow::Result<i32> {
 mod tests {
     use super::*;
     use clap::Parser;
+    use kakugo::train::data::TooLong;
+    use kakugo::train::export::GgufType;
+    use kakugo::train::lora::Target;
 
     #[derive(Parser)]
     struct T {
@@ -154,7 +80,7 @@ mod tests {
 
     #[test]
     fn defaults_and_targets() {
-        let t = T::parse_from([
+        let t = T::try_parse_from([
             "x",
             "--base",
             "m",
@@ -168,13 +94,14 @@ mod tests {
             "drop",
             "--export-gguf",
             "q4_0",
-        ]);
-        let o = t.a.options().unwrap();
+        ])
+        .unwrap();
+        let o = t.a.config.options(&t.a.base, "d".as_ref(), "o".as_ref());
         assert_eq!(o.lora.targets, vec![Target::Q, Target::K, Target::Down]);
         assert_eq!(o.lora.rank, 8);
         assert_eq!(o.on_too_long, TooLong::Drop);
         assert_eq!(o.export_gguf, Some(GgufType::Q4_0));
-        let bad = T::parse_from([
+        let err = T::try_parse_from([
             "x",
             "--base",
             "m",
@@ -184,8 +111,10 @@ mod tests {
             "o",
             "--targets",
             "q,attn",
-        ]);
-        let err = bad.a.options().unwrap_err().to_string();
+        ])
+        .err()
+        .unwrap()
+        .to_string();
         assert!(err.contains("unknown LoRA target `attn`"), "{err}");
     }
 }
