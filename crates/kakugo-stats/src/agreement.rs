@@ -83,7 +83,9 @@ pub fn cohen_kappa<T: Ord + Clone>(
         }
     }
     let row: Vec<f64> = confusion.iter().map(|r| r.iter().sum()).collect();
-    let col: Vec<f64> = (0..k).map(|j| confusion.iter().map(|r| r[j]).sum()).collect();
+    let col: Vec<f64> = (0..k)
+        .map(|j| confusion.iter().map(|r| r[j]).sum())
+        .collect();
     let total: f64 = row.iter().sum();
     if total == 0.0 {
         return Err(StatsError::Undefined(
@@ -134,7 +136,10 @@ pub fn fleiss_kappa<R: AsRef<[u64]>>(table: &[R]) -> Result<f64> {
         check_same_len(row.as_ref().len(), n_cat, "Fleiss' kappa table rows")?;
     }
     let n_raters: u64 = table[0].as_ref().iter().sum();
-    if table.iter().any(|row| row.as_ref().iter().sum::<u64>() != n_raters) {
+    if table
+        .iter()
+        .any(|row| row.as_ref().iter().sum::<u64>() != n_raters)
+    {
         return Err(StatsError::InvalidArgument(
             "Fleiss' kappa needs the same number of raters for every subject; use Krippendorff's alpha for missing ratings".into(),
         ));
@@ -203,12 +208,21 @@ pub fn krippendorff_alpha<R: AsRef<[Option<f64>]>>(ratings: &[R], level: Level) 
         return Err(StatsError::Empty("Krippendorff's alpha units"));
     }
     for row in ratings {
-        check_same_len(row.as_ref().len(), n_units, "Krippendorff's alpha rater rows")?;
+        check_same_len(
+            row.as_ref().len(),
+            n_units,
+            "Krippendorff's alpha rater rows",
+        )?;
         if row.as_ref().iter().flatten().any(|v| !v.is_finite()) {
-            return Err(StatsError::NotFinite("Krippendorff's alpha ratings (use None for missing)"));
+            return Err(StatsError::NotFinite(
+                "Krippendorff's alpha ratings (use None for missing)",
+            ));
         }
     }
-    let mut domain: Vec<f64> = ratings.iter().flat_map(|r| r.as_ref().iter().flatten().copied()).collect();
+    let mut domain: Vec<f64> = ratings
+        .iter()
+        .flat_map(|r| r.as_ref().iter().flatten().copied())
+        .collect();
     domain.sort_by(f64::total_cmp);
     domain.dedup();
     if domain.len() <= 1 {
@@ -253,7 +267,9 @@ pub fn krippendorff_alpha<R: AsRef<[Option<f64>]>>(ratings: &[R], level: Level) 
             "Krippendorff's alpha needs at least one unit rated by two or more raters".into(),
         ));
     }
-    let marginals: Vec<f64> = (0..v).map(|k| (0..v).map(|c| coincidence[c][k]).sum()).collect();
+    let marginals: Vec<f64> = (0..v)
+        .map(|k| (0..v).map(|c| coincidence[c][k]).sum())
+        .collect();
     let total: f64 = marginals.iter().sum();
 
     let distance = |c: usize, k: usize| -> f64 {
@@ -285,7 +301,8 @@ pub fn krippendorff_alpha<R: AsRef<[Option<f64>]>>(ratings: &[R], level: Level) 
         for k in 0..v {
             let d = distance(c, k);
             observed += coincidence[c][k] * d;
-            let e = (marginals[c] * marginals[k] - if c == k { marginals[c] } else { 0.0 }) / (total - 1.0);
+            let e = (marginals[c] * marginals[k] - if c == k { marginals[c] } else { 0.0 })
+                / (total - 1.0);
             expected += e * d;
         }
     }
@@ -323,7 +340,10 @@ mod tests {
         assert!(fleiss_kappa(&[vec![1u64, 2], vec![3]]).is_err());
         assert!(fleiss_kappa(&[[1u64, 2], [2, 2]]).is_err());
         assert!(fleiss_kappa(&[[1u64, 0], [0, 1]]).is_err());
-        assert!(matches!(fleiss_kappa(&[[3u64, 0], [3, 0]]), Err(StatsError::Undefined(_))));
+        assert!(matches!(
+            fleiss_kappa(&[[3u64, 0], [3, 0]]),
+            Err(StatsError::Undefined(_))
+        ));
     }
 
     #[test]
@@ -334,10 +354,17 @@ mod tests {
         assert!(krippendorff_alpha(&[vec![Some(f64::NAN), Some(1.0)]], Level::Nominal).is_err());
         // One value only.
         assert!(matches!(
-            krippendorff_alpha(&[vec![Some(1.0), Some(1.0)], vec![Some(1.0), None]], Level::Nominal),
+            krippendorff_alpha(
+                &[vec![Some(1.0), Some(1.0)], vec![Some(1.0), None]],
+                Level::Nominal
+            ),
             Err(StatsError::Undefined(_))
         ));
         // No unit with two ratings.
-        assert!(krippendorff_alpha(&[vec![Some(1.0), None], vec![None, Some(2.0)]], Level::Nominal).is_err());
+        assert!(krippendorff_alpha(
+            &[vec![Some(1.0), None], vec![None, Some(2.0)]],
+            Level::Nominal
+        )
+        .is_err());
     }
 }

@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::{check_finite, check_same_len, Result, StatsError};
 use crate::special::{binomial_cdf, binomial_pmf, binomial_sf, chi2_sf_df1};
 
+/// Largest count handled exactly: integers above 2^53 are not all representable in `f64`.
+const MAX_EXACT_COUNT: u64 = 1 << 53;
+
 /// Two-sided exact binomial test p-value for `k` successes in `n` trials under
 /// `H0: P(success) = p`, exactly as `scipy.stats.binomtest(k, n, p).pvalue`.
 ///
@@ -19,10 +22,12 @@ use crate::special::{binomial_cdf, binomial_pmf, binomial_sf, chi2_sf_df1};
 /// Statistical Methods*, 1999; scipy's implementation finds the boundary on the other side
 /// of the mode by binary search). The result is capped at 1.
 ///
-/// Errors: `k > n`, `n == 0`, or `p` outside [0, 1].
+/// Errors: `k > n`, `n == 0`, `n > 2^53`, or `p` outside [0, 1] (or NaN).
 pub fn binomial_test(k: u64, n: u64, p: f64) -> Result<f64> {
     if n == 0 {
-        return Err(StatsError::InvalidArgument("binomial test needs n >= 1".into()));
+        return Err(StatsError::InvalidArgument(
+            "binomial test needs n >= 1".into(),
+        ));
     }
     if k > n {
         return Err(StatsError::InvalidArgument(format!(
@@ -32,6 +37,11 @@ pub fn binomial_test(k: u64, n: u64, p: f64) -> Result<f64> {
     if !(0.0..=1.0).contains(&p) {
         return Err(StatsError::InvalidArgument(format!(
             "null probability must lie in [0, 1], got {p}"
+        )));
+    }
+    if n > MAX_EXACT_COUNT {
+        return Err(StatsError::InvalidArgument(format!(
+            "n = {n} exceeds 2^53, beyond exact integer arithmetic in f64"
         )));
     }
     let nf = n as f64;
@@ -233,6 +243,7 @@ mod tests {
         assert!(binomial_test(0, 0, 0.5).is_err());
         assert!(binomial_test(1, 4, 1.5).is_err());
         assert!(binomial_test(1, 4, f64::NAN).is_err());
+        assert!(binomial_test(1, u64::MAX, 0.5).is_err());
         assert!(sign_test(&[], &[]).is_err());
         assert!(sign_test(&[1.0], &[1.0, 2.0]).is_err());
         assert!(sign_test(&[f64::NAN], &[1.0]).is_err());

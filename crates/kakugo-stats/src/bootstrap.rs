@@ -74,7 +74,9 @@ where
     let identity: Vec<usize> = (0..n_items).collect();
     let estimate = statistic(&identity);
     if !estimate.is_finite() {
-        return Err(StatsError::NotFinite("bootstrap statistic on the original items"));
+        return Err(StatsError::NotFinite(
+            "bootstrap statistic on the original items",
+        ));
     }
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut indices = vec![0usize; n_items];
@@ -87,7 +89,11 @@ where
     replicates.sort_by(f64::total_cmp);
     let tail = (1.0 - confidence) / 2.0;
     let mean = replicates.iter().sum::<f64>() / resamples as f64;
-    let var = replicates.iter().map(|r| (r - mean) * (r - mean)).sum::<f64>() / (resamples - 1) as f64;
+    let var = replicates
+        .iter()
+        .map(|r| (r - mean) * (r - mean))
+        .sum::<f64>()
+        / (resamples - 1) as f64;
     Ok(BootstrapInterval {
         estimate,
         lower: quantile_sorted(&replicates, tail),
@@ -155,7 +161,11 @@ fn rank_means(means: &[f64], higher_is_better: bool, out: &mut [f64]) {
             if j == i {
                 continue;
             }
-            let beats = if higher_is_better { m > means[i] } else { m < means[i] };
+            let beats = if higher_is_better {
+                m > means[i]
+            } else {
+                m < means[i]
+            };
             if beats {
                 better += 1;
             } else if m == means[i] {
@@ -198,10 +208,14 @@ pub fn bootstrap_ranks<R: AsRef<[f64]>>(
     }
     check_resampling(n_items, resamples, confidence)?;
     let k = scores.len();
-    let mean_over = |row: &[f64], idx: &[usize]| idx.iter().map(|&i| row[i]).sum::<f64>() / idx.len() as f64;
+    let mean_over =
+        |row: &[f64], idx: &[usize]| idx.iter().map(|&i| row[i]).sum::<f64>() / idx.len() as f64;
 
     let identity: Vec<usize> = (0..n_items).collect();
-    let means: Vec<f64> = scores.iter().map(|r| mean_over(r.as_ref(), &identity)).collect();
+    let means: Vec<f64> = scores
+        .iter()
+        .map(|r| mean_over(r.as_ref(), &identity))
+        .collect();
     let mut point_rank = vec![0.0; k];
     rank_means(&means, higher_is_better, &mut point_rank);
 

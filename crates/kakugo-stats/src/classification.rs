@@ -65,7 +65,7 @@ pub fn classification_report<T: Ord + Clone>(
         return Err(StatsError::Empty("classification labels"));
     }
     let labels: Vec<T> = match labels {
-        Some(given) if given.is_empty() => return Err(StatsError::Empty("label set")),
+        Some([]) => return Err(StatsError::Empty("label set")),
         Some(given) => given.to_vec(),
         None => {
             let mut all: Vec<T> = y_true.iter().chain(y_pred).cloned().collect();
@@ -77,7 +77,9 @@ pub fn classification_report<T: Ord + Clone>(
     let mut index = BTreeMap::new();
     for (i, label) in labels.iter().enumerate() {
         if index.insert(label.clone(), i).is_some() {
-            return Err(StatsError::InvalidArgument("labels must be distinct".into()));
+            return Err(StatsError::InvalidArgument(
+                "labels must be distinct".into(),
+            ));
         }
     }
     let k = labels.len();

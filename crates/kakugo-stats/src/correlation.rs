@@ -48,17 +48,28 @@ fn mean(values: &[f64]) -> f64 {
 }
 
 /// Pearson's r computed as scipy does (centred, scaled by the largest deviation before
-/// the norm to avoid overflow), clipped to [-1, 1].
+/// the norm to avoid overflow), clipped to [-1, 1]; |r| within 4 ulp of 1 is snapped to
+/// ±1 (see the comment in the body).
 fn pearson_r(x: &[f64], y: &[f64]) -> f64 {
     let (mx, my) = (mean(x), mean(y));
     let xm: Vec<f64> = x.iter().map(|v| v - mx).collect();
     let ym: Vec<f64> = y.iter().map(|v| v - my).collect();
     let norm = |v: &[f64]| {
         let scale = v.iter().fold(0.0f64, |m, d| m.max(d.abs()));
-        scale * v.iter().map(|d| (d / scale) * (d / scale)).sum::<f64>().sqrt()
+        scale
+            * v.iter()
+                .map(|d| (d / scale) * (d / scale))
+                .sum::<f64>()
+                .sqrt()
     };
     let (nx, ny) = (norm(&xm), norm(&ym));
     let r: f64 = xm.iter().zip(&ym).map(|(a, b)| (a / nx) * (b / ny)).sum();
+    // Collinear data come out as 1 - 2e-16 or 1 depending on summation order. The
+    // p-value depends on 1 - |r|, so that rounding residue would turn into an arbitrary
+    // tiny p (1e-47 instead of 0): within 4 ulp of ±1, report exactly ±1.
+    if 1.0 - r.abs() <= 4.0 * f64::EPSILON {
+        return r.signum();
+    }
     r.clamp(-1.0, 1.0)
 }
 
@@ -301,16 +312,31 @@ mod tests {
         for f in [pearson, spearman, kendall_tau_b] {
             assert!(matches!(f(&[], &[]), Err(StatsError::Empty(_))));
             assert!(f(&[1.0], &[2.0]).is_err());
-            assert!(matches!(f(&[1.0, 2.0], &[1.0]), Err(StatsError::LengthMismatch { .. })));
-            assert!(matches!(f(&[1.0, f64::NAN], &[1.0, 2.0]), Err(StatsError::NotFinite(_))));
-            assert!(matches!(f(&[3.0, 3.0, 3.0], &[1.0, 2.0, 3.0]), Err(StatsError::Undefined(_))));
-            assert!(matches!(f(&[1.0, 2.0, 3.0], &[0.5, 0.5, 0.5]), Err(StatsError::Undefined(_))));
+            assert!(matches!(
+                f(&[1.0, 2.0], &[1.0]),
+                Err(StatsError::LengthMismatch { .. })
+            ));
+            assert!(matches!(
+                f(&[1.0, f64::NAN], &[1.0, 2.0]),
+                Err(StatsError::NotFinite(_))
+            ));
+            assert!(matches!(
+                f(&[3.0, 3.0, 3.0], &[1.0, 2.0, 3.0]),
+                Err(StatsError::Undefined(_))
+            ));
+            assert!(matches!(
+                f(&[1.0, 2.0, 3.0], &[0.5, 0.5, 0.5]),
+                Err(StatsError::Undefined(_))
+            ));
         }
     }
 
     #[test]
     fn average_ranks_handle_ties() {
-        assert_eq!(average_ranks(&[10.0, 20.0, 10.0, 5.0]), vec![2.5, 4.0, 2.5, 1.0]);
+        assert_eq!(
+            average_ranks(&[10.0, 20.0, 10.0, 5.0]),
+            vec![2.5, 4.0, 2.5, 1.0]
+        );
     }
 
     #[test]

@@ -38,7 +38,9 @@ impl fmt::Display for StatsError {
             StatsError::LengthMismatch { what, left, right } => {
                 write!(f, "length mismatch in {what}: {left} vs {right}")
             }
-            StatsError::NotFinite(what) => write!(f, "non-finite value (NaN or infinity) in {what}"),
+            StatsError::NotFinite(what) => {
+                write!(f, "non-finite value (NaN or infinity) in {what}")
+            }
             StatsError::InvalidArgument(why) => write!(f, "invalid argument: {why}"),
             StatsError::Undefined(why) => write!(f, "statistic undefined: {why}"),
             StatsError::NoConvergence(what) => write!(f, "no convergence in {what}"),

@@ -155,7 +155,10 @@ mod tests {
         for (k, n) in [(0u64, 1u64), (1, 1), (3, 10), (50, 100), (999, 1000)] {
             for f in [wilson, wilson_cc, clopper_pearson, normal_approx] {
                 let i = f(k, n, 0.9).unwrap();
-                assert!(i.lower <= i.estimate && i.estimate <= i.upper, "{k}/{n}: {i:?}");
+                assert!(
+                    i.lower <= i.estimate && i.estimate <= i.upper,
+                    "{k}/{n}: {i:?}"
+                );
             }
         }
     }

@@ -125,7 +125,11 @@ mod tests {
 
     #[test]
     fn single_p_value_is_unchanged() {
-        for method in [Correction::Bonferroni, Correction::Holm, Correction::BenjaminiHochberg] {
+        for method in [
+            Correction::Bonferroni,
+            Correction::Holm,
+            Correction::BenjaminiHochberg,
+        ] {
             let a = adjust(&[0.03], method, 0.05).unwrap();
             assert_eq!(a.p_adjusted, vec![0.03]);
             assert_eq!(a.reject, vec![true]);

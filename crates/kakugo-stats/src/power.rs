@@ -23,7 +23,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{check_open_unit, Result, StatsError};
-use crate::special::{bisect_monotone, normal_cdf, normal_quantile, normal_quantile_upper, normal_sf};
+use crate::special::{
+    bisect_monotone, normal_cdf, normal_quantile, normal_quantile_upper, normal_sf,
+};
 
 /// The conventional target power.
 pub const DEFAULT_POWER: f64 = 0.8;
@@ -84,7 +86,13 @@ fn z_test_lambda(alpha: f64, power: f64) -> Result<f64> {
     }
     // Power is increasing in λ; the root lies below z_{1-α/2} + z_{power} + 1.
     let hi = normal_quantile_upper(alpha / 2.0) + normal_quantile(power).max(0.0) + 1.0;
-    Ok(bisect_monotone(|l| z_test_power(l, alpha), power, 0.0, hi, true))
+    Ok(bisect_monotone(
+        |l| z_test_power(l, alpha),
+        power,
+        0.0,
+        hi,
+        true,
+    ))
 }
 
 /// Power of the two-sided one-sample z-test to detect a true shift `effect` (either sign)
@@ -167,7 +175,9 @@ pub fn mcnemar_power(effect: f64, discordance: f64, n: f64, alpha: f64) -> Resul
         return Ok(1.0);
     }
     let z_a = normal_quantile_upper(alpha / 2.0);
-    Ok(normal_cdf((d * n.sqrt() - z_a * discordance.sqrt()) / spread.sqrt()))
+    Ok(normal_cdf(
+        (d * n.sqrt() - z_a * discordance.sqrt()) / spread.sqrt(),
+    ))
 }
 
 /// Minimum detectable accuracy difference for McNemar's test with `n` paired items and
@@ -200,7 +210,12 @@ pub fn mcnemar_mde(n: f64, discordance: f64, alpha: f64, power: f64) -> Result<f
 
 /// Paired items needed for McNemar's test to detect accuracy difference `mde` at
 /// discordance rate `discordance` (Connor 1987).
-pub fn mcnemar_sample_size(mde: f64, discordance: f64, alpha: f64, power: f64) -> Result<SampleSize> {
+pub fn mcnemar_sample_size(
+    mde: f64,
+    discordance: f64,
+    alpha: f64,
+    power: f64,
+) -> Result<SampleSize> {
     check_positive(mde, "minimum detectable effect")?;
     check_discordance(discordance)?;
     check_alpha_power(alpha, power)?;

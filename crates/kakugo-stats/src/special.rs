@@ -55,7 +55,9 @@ pub fn ln_gamma(x: f64) -> f64 {
                                         * (1.0 / 1188.0
                                             + inv2
                                                 * (-691.0 / 360_360.0
-                                                    + inv2 * (1.0 / 156.0 + inv2 * (-3617.0 / 122_400.0))))))));
+                                                    + inv2
+                                                        * (1.0 / 156.0
+                                                            + inv2 * (-3617.0 / 122_400.0))))))));
     (z - 0.5) * z.ln() - z + LN_SQRT_2PI + series - product.ln()
 }
 
@@ -303,7 +305,7 @@ pub(crate) fn bisect_monotone(
 /// Inverse of the regularized incomplete beta function: the `x` with `I_x(a, b) = p`
 /// (scipy's `beta.ppf(p, a, b)`).
 pub fn beta_inc_inv(a: f64, b: f64, p: f64) -> f64 {
-    if !(a > 0.0 && b > 0.0) || !(0.0..=1.0).contains(&p) {
+    if !(a > 0.0 && b > 0.0 && (0.0..=1.0).contains(&p)) {
         return f64::NAN;
     }
     if p == 0.0 {
@@ -318,7 +320,7 @@ pub fn beta_inc_inv(a: f64, b: f64, p: f64) -> f64 {
 /// The `x` with `1 - I_x(a, b) = q` (scipy's `beta.isf(q, a, b)`), solved on the
 /// complement directly so a tiny `q` keeps its precision.
 pub fn beta_inc_complement_inv(a: f64, b: f64, q: f64) -> f64 {
-    if !(a > 0.0 && b > 0.0) || !(0.0..=1.0).contains(&q) {
+    if !(a > 0.0 && b > 0.0 && (0.0..=1.0).contains(&q)) {
         return f64::NAN;
     }
     if q == 0.0 {
@@ -528,7 +530,7 @@ pub fn normal_quantile_upper(p: f64) -> f64 {
 /// `P(T > t) = I_{df/(df+t^2)}(df/2, 1/2) / 2` for t >= 0 (A&S 26.7.1), passing
 /// `1 - x = t^2/(df+t^2)` exactly.
 pub fn student_t_sf(t: f64, df: f64) -> f64 {
-    if t.is_nan() || !(df > 0.0) {
+    if t.is_nan() || df.is_nan() || df <= 0.0 {
         return f64::NAN;
     }
     if t < 0.0 {
@@ -566,14 +568,20 @@ mod tests {
             // Γ(n+1) = n!
             fact *= f64::from(n);
             let got = ln_gamma(f64::from(n) + 1.0);
-            assert!((got - fact.ln()).abs() < 1e-13, "n={n}: {got} vs {}", fact.ln());
+            assert!(
+                (got - fact.ln()).abs() < 1e-13,
+                "n={n}: {got} vs {}",
+                fact.ln()
+            );
         }
         assert!((ln_gamma(0.5) - PI.sqrt().ln()).abs() < 1e-14);
     }
 
     #[test]
     fn quantile_inverts_cdf() {
-        for &p in &[1e-300, 1e-20, 1e-9, 0.01, 0.025, 0.3, 0.5, 0.8, 0.975, 0.999_999] {
+        for &p in &[
+            1e-300, 1e-20, 1e-9, 0.01, 0.025, 0.3, 0.5, 0.8, 0.975, 0.999_999,
+        ] {
             let z = normal_quantile(p);
             let back = normal_cdf(z);
             assert!(((back - p) / p).abs() < 1e-13, "p={p}: z={z}, back={back}");
@@ -582,11 +590,24 @@ mod tests {
 
     #[test]
     fn beta_inverse_inverts() {
-        for &(a, b, p) in &[(1.0, 1.0, 0.3), (3.0, 18.0, 0.025), (0.5, 3.0, 1e-10), (400.0, 7.0, 0.9)] {
+        for &(a, b, p) in &[
+            (1.0, 1.0, 0.3),
+            (3.0, 18.0, 0.025),
+            (0.5, 3.0, 1e-10),
+            (400.0, 7.0, 0.9),
+        ] {
             let x = beta_inc_inv(a, b, p);
-            assert!(((beta_inc(a, b, x) - p) / p).abs() < 1e-12, "{a} {b} {p}: x={x} I={}", beta_inc(a, b, x));
+            assert!(
+                ((beta_inc(a, b, x) - p) / p).abs() < 1e-12,
+                "{a} {b} {p}: x={x} I={}",
+                beta_inc(a, b, x)
+            );
             let x = beta_inc_complement_inv(a, b, p);
-            assert!(((beta_inc_complement(a, b, x) - p) / p).abs() < 1e-12, "c {a} {b} {p}: x={x} Q={}", beta_inc_complement(a, b, x));
+            assert!(
+                ((beta_inc_complement(a, b, x) - p) / p).abs() < 1e-12,
+                "c {a} {b} {p}: x={x} Q={}",
+                beta_inc_complement(a, b, x)
+            );
         }
     }
 

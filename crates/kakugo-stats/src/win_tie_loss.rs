@@ -72,7 +72,12 @@ pub fn win_tie_loss(wins: u64, ties: u64, losses: u64, confidence: f64) -> Resul
 /// [`win_tie_loss`] from a list of outcomes.
 pub fn win_tie_loss_from_outcomes(outcomes: &[Outcome], confidence: f64) -> Result<WinTieLoss> {
     let count = |o: Outcome| outcomes.iter().filter(|&&x| x == o).count() as u64;
-    win_tie_loss(count(Outcome::Win), count(Outcome::Tie), count(Outcome::Loss), confidence)
+    win_tie_loss(
+        count(Outcome::Win),
+        count(Outcome::Tie),
+        count(Outcome::Loss),
+        confidence,
+    )
 }
 
 #[cfg(test)]
