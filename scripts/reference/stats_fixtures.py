@@ -31,6 +31,7 @@ checks that it does.
 from __future__ import annotations
 
 import datetime
+import importlib.metadata
 import json
 import math
 import platform
@@ -108,7 +109,7 @@ def special_cases():
     zs = [-38.0, -20.0, -9.0, -7.5, -5.0, -3.0, -2.0, -1.96, -1.0, -0.5, -1e-3, 0.0,
           0.3, 0.7, 1.0, 1.5, 1.96, 2.5, 3.3, 6.0, 8.5, 12.0, 25.0]
     normal = [{"z": z, "cdf": num(sp.ndtr(z)), "sf": num(stats.norm.sf(z)),
-               "erfc": num(sp.erfc(z))} for z in zs]
+               "erfc": num(sp.erfc(z)), "erf": num(sp.erf(z))} for z in zs]
     t_args = [(0.1, 1.0), (1.0, 1.0), (2.5, 3.0), (0.7, 10.0), (4.0, 28.0), (12.0, 98.0),
               (0.0, 5.0), (40.0, 8.0), (2.0, 1000.0), (-1.3, 7.0), (1e-6, 4.0)]
     student = [{"t": t, "df": df, "sf": num(sp.stdtr(df, -t))} for t, df in t_args]
@@ -512,7 +513,7 @@ def main():
             "scipy": scipy.__version__,
             "scikit-learn": sklearn.__version__,
             "statsmodels": statsmodels.__version__,
-            "krippendorff": getattr(krippendorff, "__version__", "0.9.0"),
+            "krippendorff": importlib.metadata.version("krippendorff"),
             "tolerance": "1e-9, relative for p-values and special functions, absolute for "
                          "bounded statistics; see tests/reference.rs",
         },

@@ -252,6 +252,13 @@ mod tests {
     }
 
     #[test]
+    fn discordant_counts_count_each_direction() {
+        let a = [true, true, false, false, true];
+        let b = [true, false, true, false, false];
+        assert_eq!(discordant_counts(&a, &b).unwrap(), (2, 1));
+    }
+
+    #[test]
     fn all_ties_give_p_one() {
         let t = sign_test(&[1.0, 2.0], &[1.0, 2.0]).unwrap();
         assert_eq!((t.wins, t.losses, t.ties, t.p_value), (0, 0, 2, 1.0));

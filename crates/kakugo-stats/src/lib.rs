@@ -28,6 +28,21 @@
 //! | [`win_tie_loss`] | pairwise-judgement summary |
 //! | [`special`] | incomplete beta and its inverse, normal quantile, erfc, ... |
 //!
+//! ## Where the crate deliberately differs from the reference libraries
+//!
+//! * NaN results (constant input to a correlation, a single category in a kappa or alpha,
+//!   McNemar's chi-square with no discordant pair) are [`StatsError::Undefined`] errors.
+//! * [`correlation::spearman`] with two pairs returns `p = 1` (scipy: NaN), like
+//!   [`correlation::pearson`]; a Pearson/Spearman r within 4 ulp of ±1 is reported as
+//!   exactly ±1 so that collinear data give `p = 0` rather than rounding noise.
+//! * [`power::one_sample_mde`] and [`power::one_sample_sample_size`] solve statsmodels'
+//!   power equation to full precision; statsmodels' own `solve_power` stops early and is
+//!   off by up to ~1e-5 relative.
+//! * [`intervals::wilson_cc`] (Newcombe 1998) has no statsmodels counterpart; it is checked
+//!   against the formula evaluated independently in Python.
+//! * [`binomial::mcnemar_chi2`] follows statsmodels in applying the continuity correction
+//!   even when `b == c` (R does not).
+//!
 //! ## Example
 //!
 //! Is system A better than system B on 200 multiple-choice items, where A alone was right

@@ -214,6 +214,7 @@ fn special_functions() {
         c.num(&format!("ndtr({z})"), &e["cdf"], special::normal_cdf(z), P);
         c.num(&format!("norm.sf({z})"), &e["sf"], special::normal_sf(z), P);
         c.num(&format!("erfc({z})"), &e["erfc"], special::erfc(z), P);
+        c.num(&format!("erf({z})"), &e["erf"], special::erf(z), P);
     }
     for e in arr(&s["student_t_sf"]) {
         let (t, df) = (f(&e["t"]), f(&e["df"]));
