@@ -1,0 +1,366 @@
+#!/usr/bin/env python3
+"""Reference fixtures for crates/kakugo-sentencepiece.
+
+Trains a few small SentencePiece models on the FLORES-200 subset in shared/data (dev split
+only), then records, with the `sentencepiece` library, how each model segments held-out
+FLORES sentences (devtest split, many scripts) and hand-written edge cases. It also records
+sacrebleu 2.6's spBLEU (tokenize="flores200" and "flores101") computed with those models, so
+the Rust encoder can be checked against what sacrebleu itself feeds to BLEU.
+
+Usage (from the repository root, in a venv with `pip install sentencepiece sacrebleu==2.6.0`):
+
+    python scripts/reference/spm_fixtures.py            # reuse committed models
+    python scripts/reference/spm_fixtures.py --retrain  # train the models anew
+
+Training is multithreaded and not bit-reproducible across machines, so the committed .model
+files are the source of truth; without --retrain the script only re-derives the JSON from
+them.
+"""
+
+import argparse
+import csv
+import hashlib
+import json
+import os
+import random
+import sys
+import tempfile
+from pathlib import Path
+
+import sentencepiece as spm
+
+ROOT = Path(__file__).resolve().parents[2]
+FLORES = ROOT.parent.parent / "shared" / "data" / "flores" / "subset"
+FIXTURES = ROOT / "crates" / "kakugo-sentencepiece" / "tests" / "fixtures"
+
+# Where shared/ lives differs between a worktree and the main checkout: try both.
+for candidate in (ROOT / "shared" / "data" / "flores" / "subset",
+                  Path("/work/shared/data/flores/subset"), FLORES):
+    if candidate.is_dir():
+        FLORES = candidate
+        break
+
+# Languages the models are trained on (dev split), one or more per script.
+TRAIN_LANGS = [
+    "eng_Latn", "fra_Latn", "deu_Latn", "vie_Latn", "yor_Latn", "hau_Latn", "tur_Latn",
+    "rus_Cyrl", "ukr_Cyrl", "arb_Arab", "pes_Arab", "urd_Arab", "hin_Deva", "npi_Deva",
+    "amh_Ethi", "tir_Ethi", "zho_Hans", "jpn_Jpan", "kor_Hang", "tha_Thai", "nqo_Nkoo",
+    "ell_Grek", "heb_Hebr", "tam_Taml", "ben_Beng",
+]
+
+# Held-out sentences come from the devtest split of these languages; the second half of the
+# list is absent from training, so their scripts exercise unknown pieces and byte fallback.
+HELDOUT_LANGS = TRAIN_LANGS + [
+    "spa_Latn", "pol_Latn", "bul_Cyrl", "kaz_Cyrl", "ckb_Arab", "mar_Deva", "zho_Hant",
+    "yue_Hant", "khm_Khmr", "mya_Mymr", "bod_Tibt", "kat_Geor", "hye_Armn", "sat_Olck",
+    "taq_Tfng", "sin_Sinh", "guj_Gujr", "pan_Guru", "mal_Mlym", "lao_Laoo", "ydd_Hebr",
+    "dzo_Tibt", "shn_Mymr", "kan_Knda", "tel_Telu", "ory_Orya", "snd_Arab", "vie_Latn",
+]
+HELDOUT_PER_LANG = 6  # 4 for the languages absent from training
+
+# name -> trainer options (besides input/model_prefix). Kept small: a few hundred KB each.
+MODELS = {
+    # Like the real flores200 model: unigram with the nmt_nfkc charsmap; characters below the
+    # coverage threshold are <unk>.
+    "unigram_nfkc": dict(model_type="unigram", vocab_size=4000, character_coverage=0.9995,
+                         normalization_rule_name="nmt_nfkc"),
+    # Unigram with byte fallback and user-defined symbols.
+    "unigram_bytes": dict(model_type="unigram", vocab_size=3000, character_coverage=0.995,
+                          byte_fallback=True, normalization_rule_name="nmt_nfkc",
+                          user_defined_symbols=["<mask>", "http://", "@@"]),
+    # BPE with the nmt_nfkc charsmap.
+    "bpe_nfkc": dict(model_type="bpe", vocab_size=4000, character_coverage=0.995,
+                     normalization_rule_name="nmt_nfkc"),
+    # BPE, byte fallback, no normalisation at all, whitespace kept as is, no dummy prefix,
+    # user-defined symbols (frozen during merges).
+    "bpe_bytes_identity": dict(model_type="bpe", vocab_size=2000, character_coverage=0.98,
+                               byte_fallback=True, normalization_rule_name="identity",
+                               remove_extra_whitespaces=False, add_dummy_prefix=False,
+                               user_defined_symbols=["<mask>", "@@"]),
+    # Unigram, case-folding NFKC charsmap, whitespace as a suffix.
+    "unigram_nfkc_cf_suffix": dict(model_type="unigram", vocab_size=1500,
+                                   character_coverage=0.98, normalization_rule_name="nfkc_cf",
+                                   treat_whitespace_as_suffix=True),
+}
+
+# sacrebleu tokenizer name -> model that plays its SentencePiece model.
+SPBLEU_MODELS = {"flores200": "unigram_nfkc", "flores101": "bpe_nfkc"}
+
+EDGE_CASES = [
+    "", " ", "   ", "\t", "\n", "\r\n", " a", "a ", "a  b", "  a   b  ", "a\tb", "a\nb",
+    "a\u00a0b", "\u00a0", "a\u3000b", "\u2009thin\u2009space", "a\u2028b", "a\u0085b",
+    "a\u200bb", "\u200d", "\ufeffBOM", "\u00adsoft\u00adhyphen",
+    "\x00", "a\x00b", "\x01\x02\x1f", "\x7f",
+    "e\u0301", "\u00e9", "a\u0308\u0304", "\u0301", "  \u0301", "Z\u0351\u036b\u0343",
+    "\ufb01nance", "\uff28\uff45\uff4c\uff4c\uff4f\uff01", "\uff10\uff11\uff12", "\u2460\u2461",
+    "\u00bd \u2153", "\uff76\uff9e\uff77\uff9e", "\u2167 \u216b", "\u338f \u3392", "\ufdfa",
+    "\u212b", "\u210c\u2122\u2026", "\u2013\u2014\u201c\u201d\u2018\u2019", "\U0001d518\U0001d52b",
+    "\u1100\u1161\u11a8", "\u3131\u314f", "\u0915\u093c", "\u0958", "\u0130stanbul", "stra\u00dfe",
+    "\u01c5", "\u00b5\u03bc",
+    "\U0001f600", "\U0001f44d\U0001f3fd", "\U0001f468\u200d\U0001f469\u200d\U0001f467",
+    "\U0001f1ef\U0001f1f5", "I \u2764\ufe0f NY",
+    "\ue000", "\U0010ffff", "\ufffd", "\ud7ff", "\uffff",
+    "\u2581", "a\u2581", "\u2581a", "a \u2581 b", "\u2581\u2581", "_a_b_",
+    "<unk>", "<s>", "</s>", "<pad>", "<0x41>", "<mask>", "a<mask>b", " <mask> ", "<mask><mask>",
+    "http://example.org", "@@", "x@@y", "@@@",
+    "1234567890", "3.14159", "2024-01-01", "$100,000.00", "50%",
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    "Hello, World!", "HELLO world", "don't stop", "e-mail", "(a) [b] {c}",
+    "The quick brown fox jumps over the lazy dog.",
+    "\u0645\u0631\u062d\u0628\u0627 hello \u043f\u0440\u0438\u0432\u0435\u0442 \u0928\u092e\u0938\u094d\u0924\u0947 \u4f60\u597d",
+    "\u07d2\u07de\u07cf",
+    "\u1230\u120b\u121d",
+    "\u0e2a\u0e27\u0e31\u0e2a\u0e14\u0e35",
+    "\u65e5\u672c\u8a9e\u306e\u30c6\u30ad\u30b9\u30c8",
+    "\u9f98\u9750\u9f49",
+    "\u16a0\u16c7\u16bb",
+    "\U00013000\U00013001",
+    "\U0001f600 \U0001f600 \U0001f600",
+]
+
+
+def read_flores(lang):
+    with open(FLORES / f"{lang}.tsv", newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f, delimiter="\t"))
+
+
+def train(name, opts, outdir):
+    lines = []
+    for lang in TRAIN_LANGS:
+        lines.extend(r["text"] for r in read_flores(lang) if r["split"] == "dev")
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = Path(tmp) / "train.txt"
+        corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        spm.SentencePieceTrainer.train(
+            input=str(corpus), model_prefix=str(Path(tmp) / name), num_threads=2,
+            input_sentence_size=0, shuffle_input_sentence=False, minloglevel=2,
+            **opts)
+        (outdir / f"{name}.model").write_bytes((Path(tmp) / f"{name}.model").read_bytes())
+
+
+def sha256(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def heldout_sentences():
+    out = []
+    seen = set()
+    for lang in HELDOUT_LANGS:
+        if lang in seen:
+            continue
+        seen.add(lang)
+        rows = [r for r in read_flores(lang) if r["split"] == "devtest"]
+        rng = random.Random(lang)
+        for r in rng.sample(rows, HELDOUT_PER_LANG if lang in TRAIN_LANGS else 4):
+            out.append((f"{lang}:{r['index_id']}", r["text"]))
+    return out
+
+
+def segmentation_fixture(name, path):
+    sp = spm.SentencePieceProcessor(model_file=str(path))
+    cases = [(f"edge:{i}", t) for i, t in enumerate(EDGE_CASES)]
+    cases += heldout_sentences()
+    # A few synthetic long inputs: many sentences glued, and a sentence with extra spaces.
+    eng = [r["text"] for r in read_flores("eng_Latn") if r["split"] == "devtest"][:20]
+    cases.append(("long:eng20", " ".join(eng)))
+    cases.append(("spaces:eng", "  " + "   ".join(eng[0].split(" ")) + " \t "))
+    records = []
+    for label, text in cases:
+        pieces = sp.encode(text, out_type=str)
+        ids = sp.encode(text)
+        records.append({"label": label, "text": text, "normalized": sp.normalize(text),
+                        "pieces": pieces, "ids": ids})
+    m = sp
+    return {
+        "model": f"{name}.model",
+        "sha256": sha256(path),
+        "sentencepiece_version": spm.__version__,
+        "trainer": {k: v for k, v in MODELS[name].items()},
+        "vocab_size": m.get_piece_size(),
+        "unk_id": m.unk_id(),
+        "cases": records,
+    }
+
+
+# ---------------------------------------------------------------------------------------
+# spBLEU
+
+
+def perturb(text, rng, how):
+    words = text.split(" ")
+    if how == "drop":
+        keep = [w for w in words if rng.random() > 0.25]
+        return " ".join(keep) if keep else words[0]
+    if how == "swap" and len(words) > 2:
+        i = rng.randrange(len(words) - 1)
+        words[i], words[i + 1] = words[i + 1], words[i]
+        return " ".join(words)
+    if how == "truncate":
+        return " ".join(words[: max(1, len(words) // 2)])
+    if how == "typo":
+        chars = list(text)
+        for _ in range(max(1, len(chars) // 20)):
+            j = rng.randrange(len(chars))
+            chars[j] = rng.choice("aeiouxyz")
+        return "".join(chars)
+    if how == "repeat":
+        return text + " " + " ".join(words[: len(words) // 3])
+    if how == "spaces":
+        return "  " + "  ".join(words) + "  \t"
+    return text
+
+
+def spbleu_sets():
+    """(name, hypotheses, [reference streams]) triples built from FLORES devtest sentences."""
+    def dt(lang):
+        return {r["index_id"]: r["text"] for r in read_flores(lang) if r["split"] == "devtest"}
+
+    rng = random.Random(20240601)
+    langs = ["eng_Latn", "spa_Latn", "glg_Latn", "por_Latn", "dan_Latn", "nob_Latn",
+             "rus_Cyrl", "ukr_Cyrl", "bel_Cyrl", "hin_Deva", "mai_Deva", "bho_Deva",
+             "zho_Hans", "zho_Hant", "yue_Hant", "amh_Ethi", "tir_Ethi", "arb_Arab",
+             "ary_Arab", "nqo_Nkoo", "tha_Thai", "jpn_Jpan", "khm_Khmr"]
+    data = {lang: dt(lang) for lang in langs}
+    ids = sorted(data["eng_Latn"], key=int)
+    pick = rng.sample(ids, 24)
+    sets = []
+    # Real cross-language "translations": a close language scored against another.
+    for hyp_lang, ref_lang in [("glg_Latn", "spa_Latn"), ("nob_Latn", "dan_Latn"),
+                               ("ukr_Cyrl", "rus_Cyrl"), ("mai_Deva", "hin_Deva"),
+                               ("zho_Hant", "zho_Hans"), ("yue_Hant", "zho_Hant"),
+                               ("tir_Ethi", "amh_Ethi"), ("ary_Arab", "arb_Arab"),
+                               ("por_Latn", "eng_Latn")]:
+        sets.append((f"{hyp_lang}->{ref_lang}", [data[hyp_lang][i] for i in pick],
+                     [[data[ref_lang][i] for i in pick]]))
+    # Perturbed hypotheses against the original, per script.
+    for lang in ["eng_Latn", "rus_Cyrl", "hin_Deva", "zho_Hans", "amh_Ethi", "nqo_Nkoo",
+                 "tha_Thai", "jpn_Jpan", "khm_Khmr"]:
+        hyps = []
+        for k, i in enumerate(pick):
+            how = ["drop", "swap", "truncate", "typo", "repeat", "spaces", "same"][k % 7]
+            hyps.append(perturb(data[lang][i], rng, how))
+        sets.append((f"perturbed:{lang}", hyps, [[data[lang][i] for i in pick]]))
+    # Identical, empty, and two references.
+    sets.append(("identical:eng_Latn", [data["eng_Latn"][i] for i in pick],
+                 [[data["eng_Latn"][i] for i in pick]]))
+    sets.append(("empty:eng_Latn", ["" for _ in pick], [[data["eng_Latn"][i] for i in pick]]))
+    sets.append(("mixed-empty:spa_Latn",
+                 ["" if k % 3 == 0 else data["glg_Latn"][i] for k, i in enumerate(pick)],
+                 [[data["spa_Latn"][i] for i in pick]]))
+    sets.append(("two-refs:glg_Latn", [data["glg_Latn"][i] for i in pick],
+                 [[data["spa_Latn"][i] for i in pick], [data["por_Latn"][i] for i in pick]]))
+    return sets
+
+
+def score_record(score, signature=None):
+    rec = {"score": score.score, "counts": list(score.counts), "totals": list(score.totals),
+           "precisions": list(score.precisions), "bp": score.bp, "sys_len": score.sys_len,
+           "ref_len": score.ref_len}
+    if signature is not None:
+        rec["signature"] = signature
+    return rec
+
+
+def spbleu_fixture():
+    # sacrebleu reads ~/.sacrebleu (or $SACREBLEU) when it is imported: point both at a
+    # temporary home before the import, so nothing global changes.
+    home = tempfile.mkdtemp(prefix="spbleu-home-")
+    os.environ["HOME"] = home
+    os.environ.pop("SACREBLEU", None)
+    assert "sacrebleu" not in sys.modules
+    import sacrebleu
+    from sacrebleu import utils
+    from sacrebleu.metrics import BLEU
+    from sacrebleu.tokenizers import tokenizer_spm
+
+    def no_download(url, path):  # there is no internet here; fail loudly, never fetch
+        raise RuntimeError(f"sacrebleu tried to download {url} to {path}")
+
+    tokenizer_spm.download_file = no_download
+    assert utils.SACREBLEU_DIR == os.path.join(home, ".sacrebleu"), utils.SACREBLEU_DIR
+
+    out = {"sacrebleu_version": sacrebleu.__version__, "sentencepiece_version": spm.__version__,
+           "tokenizers": {}}
+    sets = spbleu_sets()
+    for tok, model_name in SPBLEU_MODELS.items():
+        url = tokenizer_spm.SPM_MODELS[tok]["url"]
+        model_path = Path(utils.SACREBLEU_DIR) / "models" / os.path.basename(url)
+        model_path.parent.mkdir(parents=True, exist_ok=True)
+        src = FIXTURES / f"{model_name}.model"
+        model_path.write_bytes(src.read_bytes())
+        corpus = BLEU(tokenize=tok)
+        sentence = BLEU(tokenize=tok, effective_order=True)
+        tokenizer = corpus.tokenizer
+        sets_out = []
+        for name, hyps, refs in sets:
+            segs = []
+            for k, hyp in enumerate(hyps):
+                seg_refs = [r[k] for r in refs]
+                s = sentence.sentence_score(hyp, seg_refs)
+                segs.append({
+                    "hyp": hyp, "refs": seg_refs,
+                    # Exactly what BLEU matches n-grams over: _preprocess_segment (rstrip,
+                    # then the SentencePiece tokenizer).
+                    "hyp_tok": corpus._preprocess_segment(hyp),
+                    "refs_tok": [corpus._preprocess_segment(r) for r in seg_refs],
+                    "sentence_bleu": score_record(s),
+                })
+            c = corpus.corpus_score(hyps, refs)
+            sets_out.append({"name": name, "segments": segs,
+                             "corpus_bleu": score_record(c, str(corpus.get_signature())),
+                             "sentence_signature": str(sentence.get_signature())})
+        # Sanity: the tokenizer really is our model.
+        probe = "Hello world"
+        sp = spm.SentencePieceProcessor(model_file=str(src))
+        assert tokenizer(probe) == " ".join(sp.encode(probe, out_type=str))
+        out["tokenizers"][tok] = {
+            "model": src.name,
+            "sha256": sha256(model_path),
+            "sacrebleu_model_path": str(Path("~/.sacrebleu/models") / os.path.basename(url)),
+            "url_in_sacrebleu": url,
+            "sets": sets_out,
+        }
+    return out
+
+
+def dump_nested(obj, depth, indent=0):
+    """JSON pretty-printed for `depth` levels of nesting, compact (one line) below that."""
+    pad = " " * indent
+    if depth == 0 or not isinstance(obj, (dict, list)) or not obj:
+        return json.dumps(obj, ensure_ascii=False)
+    if isinstance(obj, dict):
+        items = [f'{pad} {json.dumps(k, ensure_ascii=False)}: '
+                 f'{dump_nested(v, depth - 1, indent + 1)}' for k, v in obj.items()]
+        return "{\n" + ",\n".join(items) + f"\n{pad}}}"
+    items = [f"{pad} {dump_nested(v, depth - 1, indent + 1)}" for v in obj]
+    return "[\n" + ",\n".join(items) + f"\n{pad}]"
+
+
+def dump(obj, list_key):
+    """JSON with one element of obj[list_key] per line: compact, yet diffs stay readable."""
+    head = {k: v for k, v in obj.items() if k != list_key}
+    text = json.dumps(head, ensure_ascii=False)[:-1]
+    items = ",\n".join(json.dumps(x, ensure_ascii=False) for x in obj[list_key])
+    return f'{text}, "{list_key}": [\n{items}\n]}}\n'
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--retrain", action="store_true", help="train the models anew")
+    args = ap.parse_args()
+    FIXTURES.mkdir(parents=True, exist_ok=True)
+    for name, opts in MODELS.items():
+        path = FIXTURES / f"{name}.model"
+        if args.retrain or not path.exists():
+            print(f"training {name}", file=sys.stderr)
+            train(name, opts, FIXTURES)
+        fx = segmentation_fixture(name, path)
+        (FIXTURES / f"{name}.json").write_text(dump(fx, "cases"), encoding="utf-8")
+        print(f"{name}: {path.stat().st_size} bytes, {len(fx['cases'])} cases", file=sys.stderr)
+    ref = spbleu_fixture()
+    (FIXTURES / "spbleu_reference.json").write_text(
+        dump_nested(ref, 6) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
