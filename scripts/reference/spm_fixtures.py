@@ -83,6 +83,13 @@ MODELS = {
                                    treat_whitespace_as_suffix=True),
 }
 
+# The two model types without search, on raw text (identity normalisation keeps them small).
+MODELS["char_identity"] = dict(model_type="char", vocab_size=3000, character_coverage=0.9995,
+                               normalization_rule_name="identity", hard_vocab_limit=False,
+                               user_defined_symbols=["<mask>"])
+MODELS["word_identity"] = dict(model_type="word", vocab_size=3000,
+                               normalization_rule_name="identity")
+
 # sacrebleu tokenizer name -> model that plays its SentencePiece model.
 SPBLEU_MODELS = {"flores200": "unigram_nfkc", "flores101": "bpe_nfkc"}
 
@@ -117,6 +124,80 @@ EDGE_CASES = [
     "\U00013000\U00013001",
     "\U0001f600 \U0001f600 \U0001f600",
 ]
+
+
+def random_strings(n, seed=7):
+    """Random strings over a pool that mixes the training scripts with everything that
+    normalisation or segmentation treats specially."""
+    rng = random.Random(seed)
+    pools = [
+        " " * 8 + "\t\n\r",
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        "0123456789" * 3 + ".,;:!?'\"()-_/@#%&*+=<>[]{}|~^$",
+        "\u00e9\u00e8\u00fc\u00df\u00e7\u00f1\u0131\u0130\u01c5\u00b5",
+        "".join(chr(c) for c in range(0x0300, 0x0370)),          # combining marks
+        "".join(chr(c) for c in range(0x0410, 0x0450)),          # Cyrillic
+        "".join(chr(c) for c in range(0x0621, 0x064b)),          # Arabic
+        "".join(chr(c) for c in range(0x0905, 0x0970)),          # Devanagari
+        "".join(chr(c) for c in range(0x1200, 0x1260)),          # Ethiopic
+        "\u7684\u662f\u5728\u4e0d\u4e86\u6709\u548c\u4eba\u8fd9\u4e2d\u5927\u4e3a\u4e0a",
+        "".join(chr(c) for c in range(0x3041, 0x3097)),          # Hiragana
+        "".join(chr(c) for c in range(0x0e01, 0x0e3b)),          # Thai
+        "".join(chr(c) for c in range(0x07c0, 0x07fb)),          # N'Ko
+        "".join(chr(c) for c in range(0xff01, 0xff9f)),          # full/halfwidth forms
+        "".join(chr(c) for c in range(0x1100, 0x1200)),          # Hangul jamo (NFKC composes)
+        "\ufb01\ufb02\u2460\u338f\u00bd\u2153\u2167\u210c\u2122\u2026\ufdfa\u212b\u3131",
+        "\u00a0\u3000\u2009\u200b\u200d\ufeff\u00ad\u2028\u0085\u2581\u2581",
+        "\x00\x01\x07\x1b\x1f\x7f\x80\x9f\ufffd\ue000\uffff",
+        "\U0001f600\U0001f44d\U0001f3fd\u2764\ufe0f\U0001f1ef\U0001f1f5",
+        "<>\u2581mask@/:",  # pieces of user-defined symbols
+    ]
+    out = []
+    for _ in range(n):
+        length = rng.choice([0, 1, 2, 3, 5, 8, 13, 21, 34])
+        chars = []
+        for _ in range(length):
+            if rng.random() < 0.05:  # any scalar value outside the surrogates
+                c = rng.randrange(0x110000 - 0x800)
+                chars.append(chr(c + 0x800 if c >= 0xd800 else c))
+            else:
+                chars.append(rng.choice(rng.choice(pools)))
+        if rng.random() < 0.1:
+            chars.insert(rng.randrange(len(chars) + 1), rng.choice(["<mask>", "@@", "http://"]))
+        out.append("".join(chars))
+    return out
+
+
+def fnv1a64(text):
+    h = 0xcbf29ce484222325
+    for b in text.encode("utf-8"):
+        h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
+    return f"{h:016x}"
+
+
+def lcg_digits(n_tokens):
+    """Digit runs full of ties ("0"+"00" vs "00"+"0"), from a 64-bit LCG the Rust test
+    reimplements."""
+    x, tokens = 1, []
+    for _ in range(n_tokens):
+        x = (x * 6364136223846793005 + 1442695040888963407) % 2**64
+        n = (x >> 33) % 11 + 1
+        token = ""
+        for _ in range(n):
+            x = (x * 6364136223846793005 + 1442695040888963407) % 2**64
+            token += "0000123"[(x >> 33) % 7]
+        tokens.append(token)
+    return " ".join(tokens)
+
+
+def long_inputs(texts):
+    """Inputs long enough for path scores to pass sentencepiece's +-100,000 reset threshold,
+    built from the fixture's own short cases (so the JSON need not store them)."""
+    return [
+        ("long:joined", " ".join(texts)),
+        ("long:joined_nospace", "".join(texts)),
+        ("long:digits", lcg_digits(20000)),
+    ]
 
 
 def read_flores(lang):
@@ -164,12 +245,23 @@ def segmentation_fixture(name, path):
     eng = [r["text"] for r in read_flores("eng_Latn") if r["split"] == "devtest"][:20]
     cases.append(("long:eng20", " ".join(eng)))
     cases.append(("spaces:eng", "  " + "   ".join(eng[0].split(" ")) + " \t "))
+    cases += [(f"random:{i}", t) for i, t in enumerate(random_strings(400))]
     records = []
     for label, text in cases:
         pieces = sp.encode(text, out_type=str)
         ids = sp.encode(text)
         records.append({"label": label, "text": text, "normalized": sp.normalize(text),
                         "pieces": pieces, "ids": ids})
+    # Long inputs are recorded by digest: FNV-1a 64 of "piece<TAB>id" lines joined by "\n",
+    # and of the normalised text.
+    for label, text in long_inputs([r["text"] for r in records]):
+        pieces = sp.encode(text, out_type=str)
+        ids = sp.encode(text)
+        records.append({
+            "label": label, "n_pieces": len(pieces),
+            "normalized_fnv1a64": fnv1a64(sp.normalize(text)),
+            "pieces_fnv1a64": fnv1a64("\n".join(f"{p}\t{i}" for p, i in zip(pieces, ids))),
+            "first_pieces": pieces[:20]})
     m = sp
     return {
         "model": f"{name}.model",

@@ -44,7 +44,7 @@ impl CharsMap {
             return Err(bad("the trie is larger than the blob"));
         }
         // Darts arrays come in blocks of 256 four-byte units.
-        if trie_size < 1024 || trie_size % 1024 != 0 {
+        if trie_size < 1024 || !trie_size.is_multiple_of(1024) {
             return Err(bad("the trie size is not a multiple of 1024"));
         }
         let normalized = blob[4 + trie_size..].to_vec();

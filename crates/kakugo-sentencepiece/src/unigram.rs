@@ -100,11 +100,19 @@ impl Unigram {
         let mut max_frontier = 0;
         while starts_at < size {
             let mut till_here = best[starts_at].score;
-            if !(-SCORE_RESET_THRESHOLD..=SCORE_RESET_THRESHOLD).contains(&till_here) {
+            // Spelled as in sentencepiece so that a NaN (from overflowing huge scores) is
+            // treated the same way: not reset.
+            #[allow(clippy::manual_range_contains)]
+            let out_of_range =
+                till_here < -SCORE_RESET_THRESHOLD || till_here > SCORE_RESET_THRESHOLD;
+            if out_of_range {
                 let offset = till_here;
-                for i in starts_at..=max_frontier {
-                    if i == starts_at || best[i].id != UNSET {
-                        best[i].score -= offset;
+                // The open frontier: this position and every reached one after it.
+                if let Some(frontier) = best.get_mut(starts_at..=max_frontier) {
+                    for (k, node) in frontier.iter_mut().enumerate() {
+                        if k == 0 || node.id != UNSET {
+                            node.score -= offset;
+                        }
                     }
                 }
                 till_here = 0.0;
