@@ -12,6 +12,10 @@ Usage (from the repository root, in a venv with `pip install sentencepiece sacre
     python scripts/reference/spm_fixtures.py            # reuse committed models
     python scripts/reference/spm_fixtures.py --retrain  # train the models anew
 
+With `--legacy-python PY`, where PY is a Python with sentencepiece 0.2.1 (or 0.1.98-0.2.0)
+installed, it also writes legacy_0_2_1.json: how those releases segment the unigram fixtures
+(their tie-breaking differs, see crates/kakugo-sentencepiece/src/compat.rs).
+
 Training is multithreaded and not bit-reproducible across machines, so the committed .model
 files are the source of truth; without --retrain the script only re-derives the JSON from
 them.
@@ -415,6 +419,70 @@ def spbleu_fixture():
     return out
 
 
+LEGACY_MODELS = ["unigram_nfkc", "unigram_bytes", "unigram_nfkc_cf_suffix"]
+
+# Run under the legacy interpreter: encode texts with its sentencepiece.
+LEGACY_ENCODER = r"""
+import json, sys, sentencepiece as spm
+job = json.load(sys.stdin)
+sp = spm.SentencePieceProcessor(model_file=job["model"])
+out = [[sp.encode(t, out_type=str), sp.encode(t)] for t in job["texts"]]
+json.dump({"version": spm.__version__, "out": out}, sys.stdout)
+"""
+
+
+def encode_with(python, model, texts):
+    import subprocess
+    job = json.dumps({"model": str(model), "texts": texts})
+    res = subprocess.run([python, "-c", LEGACY_ENCODER], input=job, capture_output=True,
+                         text=True, check=True)
+    r = json.loads(res.stdout)
+    return r["version"], r["out"]
+
+
+def case_lines(results):
+    """One digestible string for many encodings: per text, "piece<TAB>id" joined by U+001F;
+    texts joined by "\n"."""
+    return "\n".join("\x1f".join(f"{p}\t{i}" for p, i in zip(pieces, ids))
+                     for pieces, ids in results)
+
+
+def legacy_fixture(python):
+    out = {"models": {}}
+    for name in LEGACY_MODELS:
+        fx = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+        short = [c for c in fx["cases"] if "text" in c]
+        texts = [c["text"] for c in short]
+        version, res = encode_with(python, FIXTURES / f"{name}.model", texts)
+        differing = [{"label": c["label"], "text": c["text"], "pieces": p, "ids": i}
+                     for c, (p, i) in zip(short, res) if p != c["pieces"] or i != c["ids"]]
+        longs = long_inputs(texts)
+        _, long_res = encode_with(python, FIXTURES / f"{name}.model", [t for _, t in longs])
+        out["sentencepiece_version"] = version
+        out["models"][name] = {
+            "n_cases": len(short),
+            "cases_fnv1a64": fnv1a64(case_lines(res)),
+            "differing": differing,
+            "long": [{"label": label, "n_pieces": len(p),
+                      "pieces_fnv1a64": fnv1a64("\n".join(f"{x}\t{y}" for x, y in zip(p, i)))}
+                     for (label, _), (p, i) in zip(longs, long_res)],
+        }
+    # The spBLEU strings sacrebleu would have produced with that release.
+    ref = json.loads((FIXTURES / "spbleu_reference.json").read_text(encoding="utf-8"))
+    out["spbleu"] = {}
+    for tok, entry in ref["tokenizers"].items():
+        segs = [s for st in entry["sets"] for s in st["segments"]]
+        texts = [t.rstrip() for s in segs for t in [s["hyp"]] + s["refs"]]
+        _, res = encode_with(python, FIXTURES / entry["model"], texts)
+        toks = [" ".join(p) for p, _ in res]
+        want = [t for s in segs for t in [s["hyp_tok"]] + s["refs_tok"]]
+        out["spbleu"][tok] = {
+            "n_strings": len(toks), "tokenized_fnv1a64": fnv1a64("\n".join(toks)),
+            "differing": [{"text": x, "tokenized": t} for x, t, w in zip(texts, toks, want)
+                          if t != w]}
+    return out
+
+
 def dump_nested(obj, depth, indent=0):
     """JSON pretty-printed for `depth` levels of nesting, compact (one line) below that."""
     pad = " " * indent
@@ -439,6 +507,7 @@ def dump(obj, list_key):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--retrain", action="store_true", help="train the models anew")
+    ap.add_argument("--legacy-python", help="a Python with sentencepiece 0.2.1 installed")
     args = ap.parse_args()
     FIXTURES.mkdir(parents=True, exist_ok=True)
     for name, opts in MODELS.items():
@@ -452,6 +521,10 @@ def main():
     ref = spbleu_fixture()
     (FIXTURES / "spbleu_reference.json").write_text(
         dump_nested(ref, 6) + "\n", encoding="utf-8")
+    if args.legacy_python:
+        legacy = legacy_fixture(args.legacy_python)
+        (FIXTURES / "legacy_0_2_1.json").write_text(
+            dump_nested(legacy, 5) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -11,10 +11,10 @@
 //! into the two symbols that formed them, recursively. Follows sentencepiece 0.2.3.
 
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
 
 use crate::proto::PieceType;
-use crate::vocab::Vocab;
+use crate::vocab::{FastMap, Vocab};
 
 #[derive(Debug, Clone, Copy)]
 struct Symbol {
@@ -89,7 +89,7 @@ pub(crate) fn encode<'a>(vocab: &Vocab, normalized: &'a str, out: &mut Vec<(&'a 
     }
 
     // Merged pieces of type UNUSED -> the two pieces they were made of.
-    let mut rev_merge: HashMap<&'a str, (&'a str, &'a str)> = HashMap::new();
+    let mut rev_merge: FastMap<&'a str, (&'a str, &'a str)> = FastMap::default();
     let mut agenda = BinaryHeap::new();
     let mut add_pair = |symbols: &[Symbol],
                         left: Option<usize>,
@@ -165,7 +165,7 @@ const MAX_RESEGMENT_DEPTH: usize = 100;
 /// Emits `piece`, splitting UNUSED pieces back into their parts.
 fn resegment<'a>(
     vocab: &Vocab,
-    rev_merge: &HashMap<&'a str, (&'a str, &'a str)>,
+    rev_merge: &FastMap<&'a str, (&'a str, &'a str)>,
     piece: &'a str,
     out: &mut Vec<(&'a str, u32)>,
     depth: usize,

@@ -31,6 +31,7 @@
 //! them together with the handling of unknown pieces.
 
 mod bpe;
+mod compat;
 mod darts;
 mod error;
 mod model;
@@ -41,6 +42,7 @@ mod trie;
 mod unigram;
 mod vocab;
 
+pub use compat::Compat;
 pub use error::{Error, Result};
 pub use model::{Piece, SentencePiece};
 pub use normalizer::{Normalizer, SPACE_SYMBOL};

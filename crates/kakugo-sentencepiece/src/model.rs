@@ -10,6 +10,7 @@
 use std::path::Path;
 
 use crate::bpe;
+use crate::compat::Compat;
 use crate::error::{Error, Result};
 use crate::normalizer::Normalizer;
 use crate::proto::{ModelProto, ModelType, PieceType};
@@ -43,9 +44,11 @@ pub struct SentencePiece {
     algorithm: Algorithm,
     model_type: ModelType,
     byte_fallback: bool,
-    /// `<0xXX>` piece ids, indexed by byte (filled only with byte fallback).
+    /// `<0xXX>` piece ids and spellings, indexed by byte (filled only with byte fallback).
     byte_ids: Vec<u32>,
+    byte_pieces: Vec<String>,
     proto: ModelProto,
+    compat: Compat,
 }
 
 impl SentencePiece {
@@ -86,12 +89,14 @@ impl SentencePiece {
             ModelType::Word => Algorithm::Word,
             ModelType::Char => Algorithm::Char,
         };
-        let byte_ids = if spec.byte_fallback {
-            (0..=255u8)
-                .map(|b| vocab.piece_to_id(&byte_piece(b)))
-                .collect()
+        let (byte_ids, byte_pieces) = if spec.byte_fallback {
+            let pieces: Vec<String> = (0..=255u8).map(byte_piece).collect();
+            (
+                pieces.iter().map(|p| vocab.piece_to_id(p)).collect(),
+                pieces,
+            )
         } else {
-            Vec::new()
+            (Vec::new(), Vec::new())
         };
         Ok(SentencePiece {
             model_type: spec.model_type,
@@ -100,52 +105,42 @@ impl SentencePiece {
             normalizer,
             algorithm,
             byte_ids,
+            byte_pieces,
             proto,
+            compat: Compat::default(),
         })
+    }
+
+    /// Reproduces another sentencepiece release's unigram tie-breaking (see [`Compat`]).
+    pub fn with_compat(mut self, compat: Compat) -> SentencePiece {
+        self.compat = compat;
+        self
     }
 
     /// Segments `text` into pieces with their ids.
     pub fn encode(&self, text: &str) -> Vec<Piece> {
-        let normalized = self.normalizer.normalize(text);
-        let mut raw = Vec::new();
-        match &self.algorithm {
-            Algorithm::Unigram(u) => u.encode(&self.vocab, &normalized, &mut raw),
-            Algorithm::Bpe => bpe::encode(&self.vocab, &normalized, &mut raw),
-            Algorithm::Word => simple::encode_words(&self.vocab, &normalized, &mut raw),
-            Algorithm::Char => simple::encode_chars(&self.vocab, &normalized, &mut raw),
-        }
-        let mut out: Vec<Piece> = Vec::with_capacity(raw.len());
-        let mut prev_unknown = false;
-        for (w, id) in raw {
-            let unknown = self.vocab.kind(id) == PieceType::Unknown;
-            if unknown && self.byte_fallback {
-                out.extend(w.bytes().map(|b| Piece {
-                    piece: byte_piece(b),
-                    id: self.byte_ids[usize::from(b)],
-                }));
-            } else if unknown && prev_unknown {
-                if let Some(last) = out.last_mut() {
-                    last.piece.push_str(w);
-                }
-            } else {
-                out.push(Piece {
-                    piece: w.to_string(),
-                    id,
-                });
-            }
-            prev_unknown = unknown;
-        }
+        let mut out = Vec::new();
+        self.for_each_piece(text, |piece, id| {
+            out.push(Piece {
+                piece: piece.to_string(),
+                id,
+            })
+        });
         out
     }
 
     /// The piece strings of `text`, as `sp.encode(text, out_type=str)`.
     pub fn encode_pieces(&self, text: &str) -> Vec<String> {
-        self.encode(text).into_iter().map(|p| p.piece).collect()
+        let mut out = Vec::new();
+        self.for_each_piece(text, |piece, _| out.push(piece.to_string()));
+        out
     }
 
     /// The piece ids of `text`, as `sp.encode(text)`.
     pub fn encode_ids(&self, text: &str) -> Vec<u32> {
-        self.encode(text).into_iter().map(|p| p.id).collect()
+        let mut out = Vec::new();
+        self.for_each_piece(text, |_, id| out.push(id));
+        out
     }
 
     /// The pieces of `text` joined by single spaces: what sacrebleu's SentencePiece
@@ -154,13 +149,57 @@ impl SentencePiece {
     /// caller's job.
     pub fn tokenize(&self, text: &str) -> String {
         let mut out = String::with_capacity(text.len() * 2);
-        for (i, p) in self.encode(text).iter().enumerate() {
-            if i > 0 {
+        self.for_each_piece(text, |piece, _| {
+            if !out.is_empty() {
                 out.push(' ');
             }
-            out.push_str(&p.piece);
-        }
+            out.push_str(piece);
+        });
         out
+    }
+
+    /// Calls `emit(piece, id)` for each piece of `text`, in order, without allocating a
+    /// string per piece.
+    pub fn for_each_piece(&self, text: &str, mut emit: impl FnMut(&str, u32)) {
+        let normalized = self.normalizer.normalize(text);
+        let mut raw = Vec::new();
+        match &self.algorithm {
+            Algorithm::Unigram(u) => u.encode(&self.vocab, self.compat, &normalized, &mut raw),
+            Algorithm::Bpe => bpe::encode(&self.vocab, &normalized, &mut raw),
+            Algorithm::Word => simple::encode_words(&self.vocab, &normalized, &mut raw),
+            Algorithm::Char => simple::encode_chars(&self.vocab, &normalized, &mut raw),
+        }
+        // A run of unknown pieces is emitted as one piece. The raw pieces tile the normalised
+        // text in order, so the run is a byte range of it: (start, end, id of the first).
+        let mut unknown_run: Option<(usize, usize, u32)> = None;
+        let base = normalized.as_ptr() as usize;
+        for (w, id) in raw {
+            let unknown = self.vocab.kind(id) == PieceType::Unknown;
+            if unknown && self.byte_fallback {
+                // With byte fallback every byte of unknown text is its own piece, and runs
+                // are not merged.
+                for b in w.bytes() {
+                    emit(
+                        &self.byte_pieces[usize::from(b)],
+                        self.byte_ids[usize::from(b)],
+                    );
+                }
+            } else if unknown {
+                let start = w.as_ptr() as usize - base;
+                unknown_run = match unknown_run {
+                    Some((s, _, first)) => Some((s, start + w.len(), first)),
+                    None => Some((start, start + w.len(), id)),
+                };
+            } else {
+                if let Some((s, e, first)) = unknown_run.take() {
+                    emit(&normalized[s..e], first);
+                }
+                emit(w, id);
+            }
+        }
+        if let Some((s, e, first)) = unknown_run {
+            emit(&normalized[s..e], first);
+        }
     }
 
     /// The normalised text that is segmented, with "▁" for whitespace and the dummy prefix,

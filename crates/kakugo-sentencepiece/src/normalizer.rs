@@ -168,7 +168,7 @@ impl Normalizer {
                 s = s.trim_start_matches(' ');
             }
             if !s.is_empty() {
-                if self.escape_whitespaces {
+                if self.escape_whitespaces && s.as_bytes().contains(&b' ') {
                     for (i, part) in s.split(' ').enumerate() {
                         if i > 0 {
                             out.push_str(SPACE_SYMBOL);

@@ -8,8 +8,10 @@
 //! its end only if its `f32` score is strictly greater. When the path score at the current
 //! position leaves ±100,000 (long inputs), the scores of the open frontier are shifted back
 //! to 0, as sentencepiece does to keep `f32` precision; that shift is replicated because it
-//! changes rounding, and so ties.
+//! changes rounding, and so ties. [`Compat::Legacy`] reproduces the arithmetic of earlier
+//! releases instead.
 
+use crate::compat::Compat;
 use crate::error::{Error, Result};
 use crate::proto::PieceType;
 use crate::trie::Trie;
@@ -24,8 +26,14 @@ const UNK_PENALTY: f32 = 10.0;
 #[derive(Debug, Clone)]
 pub(crate) struct Unigram {
     trie: Trie,
+    /// Score and type of every piece, by id: a compact copy of the vocabulary for the inner
+    /// loop, which looks both up for every match.
+    pieces: Vec<(f32, PieceType)>,
     /// Score of the unknown piece, `min_score - UNK_PENALTY`.
     unk_score: f32,
+    /// The best normal piece score, floored at `f32::MIN_POSITIVE` (`FLT_MIN`): the base of
+    /// the user-defined bonus in [`Compat::Legacy`].
+    max_score: f32,
 }
 
 /// sentencepiece's `kScoreResetThreshold`.
@@ -62,6 +70,12 @@ impl Unigram {
             .filter(|p| p.kind == PieceType::Normal)
             .map(|p| p.score)
             .fold(f32::MAX, f32::min);
+        let max_score = vocab
+            .pieces
+            .iter()
+            .filter(|p| p.kind == PieceType::Normal)
+            .map(|p| p.score)
+            .fold(f32::MIN_POSITIVE, f32::max);
         let trie = Trie::new(vocab.normal_pieces());
         if trie.is_empty() {
             return Err(Error::Model(
@@ -70,7 +84,9 @@ impl Unigram {
         }
         Ok(Unigram {
             trie,
+            pieces: vocab.pieces.iter().map(|p| (p.score, p.kind)).collect(),
             unk_score: min_score - UNK_PENALTY,
+            max_score,
         })
     }
 
@@ -79,6 +95,7 @@ impl Unigram {
     pub(crate) fn encode<'a>(
         &self,
         vocab: &Vocab,
+        compat: Compat,
         normalized: &'a str,
         out: &mut Vec<(&'a str, u32)>,
     ) {
@@ -105,7 +122,7 @@ impl Unigram {
             #[allow(clippy::manual_range_contains)]
             let out_of_range =
                 till_here < -SCORE_RESET_THRESHOLD || till_here > SCORE_RESET_THRESHOLD;
-            if out_of_range {
+            if out_of_range && compat == Compat::Current {
                 let offset = till_here;
                 // The open frontier: this position and every reached one after it.
                 if let Some(frontier) = best.get_mut(starts_at..=max_frontier) {
@@ -120,23 +137,38 @@ impl Unigram {
             let char_len = utf8_len(text[starts_at]).min(size - starts_at);
             let mut has_single_char_piece = false;
             self.trie.for_each_prefix(text, starts_at, |end, id| {
-                let kind = vocab.kind(id);
+                let (piece_score, kind) = self.pieces[id as usize];
                 if kind == PieceType::Unused {
                     return;
                 }
                 max_frontier = max_frontier.max(end);
                 let length = end - starts_at;
-                let score = if kind == PieceType::UserDefined {
-                    user_defined_score(length)
-                } else {
-                    vocab.score(id)
-                };
-                let candidate = score + till_here;
                 let target = &mut best[end];
-                if target.id == UNSET || candidate > target.score {
+                let (better, score) = match compat {
+                    Compat::Current => {
+                        let score = if kind == PieceType::UserDefined {
+                            user_defined_score(length)
+                        } else {
+                            piece_score
+                        };
+                        let candidate = score + till_here;
+                        (candidate > target.score, candidate)
+                    }
+                    Compat::Legacy => {
+                        // `cond ? length * max_score - 0.1 : score` has type double.
+                        let score = if kind == PieceType::UserDefined {
+                            f64::from(length as f32 * self.max_score) - 0.1
+                        } else {
+                            f64::from(piece_score)
+                        };
+                        let candidate = score + f64::from(till_here);
+                        (candidate > f64::from(target.score), candidate as f32)
+                    }
+                };
+                if target.id == UNSET || better {
                     *target = BestPath {
                         id,
-                        score: candidate,
+                        score,
                         starts_at,
                     };
                 }

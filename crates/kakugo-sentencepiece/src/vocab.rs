@@ -2,6 +2,7 @@
 //! (0.2.3) makes when it loads a model (`ModelInterface::InitializePieces`).
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::error::{Error, Result};
 use crate::proto::{PieceProto, PieceType};
@@ -32,15 +33,45 @@ fn piece_byte(piece: &str) -> Option<u8> {
     u8::from_str_radix(hex, 16).ok()
 }
 
+/// FxHash (rustc's hasher): piece lookups are on the hot path of BPE, one per candidate
+/// merge, and the keys are short strings from a trusted vocabulary, so SipHash's flooding
+/// resistance buys nothing here.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.write(&[i]);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
 #[derive(Debug, Clone)]
 pub(crate) struct Vocab {
     pub(crate) pieces: Vec<PieceProto>,
     /// Pieces segmentation may produce (normal, user-defined, unused): sentencepiece's
     /// `pieces_` as the unigram, char and word models fill it.
-    normal: HashMap<String, u32>,
+    normal: FastMap<String, u32>,
     /// Unknown, control and byte pieces (sentencepiece's `reserved_id_map_`), looked up first
     /// by [`Vocab::piece_to_id`] but never matched against text.
-    reserved: HashMap<String, u32>,
+    reserved: FastMap<String, u32>,
     /// The `<unk>` piece, or [`NO_UNK`].
     pub(crate) unk_id: u32,
     /// User-defined symbols, matched longest first in the raw and the normalised text.
@@ -72,8 +103,8 @@ impl Vocab {
                 p.piece.len()
             )));
         }
-        let mut normal = HashMap::new();
-        let mut reserved = HashMap::new();
+        let mut normal = FastMap::default();
+        let mut reserved = FastMap::default();
         let mut all: HashMap<&str, u32> = HashMap::new();
         let mut unk_id = None;
         let mut bytes_found = [false; 256];
