@@ -5,8 +5,6 @@
 //! does the job with less code. The root's children sit in a 256-entry table because every
 //! search starts there.
 
-use std::collections::BTreeMap;
-
 const NONE: u32 = u32::MAX;
 
 #[derive(Debug, Clone)]
@@ -28,38 +26,46 @@ pub(crate) struct Trie {
 }
 
 impl Trie {
-    /// Builds the trie; a key given twice keeps its first value (callers reject duplicates).
+    /// Builds the trie. Keys must be distinct (the vocabulary rejects duplicates).
     pub(crate) fn new<'k>(keys: impl IntoIterator<Item = (&'k str, u32)>) -> Trie {
-        // Build with maps, then flatten into sorted edge lists.
-        let mut children: Vec<BTreeMap<u8, u32>> = vec![BTreeMap::new()];
+        // Inserting keys in sorted order creates every node's children in label order, and
+        // the child an insertion may share can only be the node's last one: no maps needed.
+        // (A vocabulary of 256k pieces loads in a fraction of a second this way.)
+        let mut keys: Vec<(&[u8], u32)> =
+            keys.into_iter().map(|(k, v)| (k.as_bytes(), v)).collect();
+        keys.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let mut children: Vec<Vec<(u8, u32)>> = vec![Vec::new()];
         let mut values: Vec<u32> = vec![NONE];
         for (key, id) in keys {
             let mut node = 0usize;
-            for &b in key.as_bytes() {
-                let next = children.len() as u32;
-                let child = *children[node].entry(b).or_insert(next);
-                if child == next {
-                    children.push(BTreeMap::new());
-                    values.push(NONE);
-                }
-                node = child as usize;
+            for &b in key {
+                node = match children[node].last() {
+                    Some(&(label, child)) if label == b => child as usize,
+                    _ => {
+                        let child = children.len();
+                        children.push(Vec::new());
+                        values.push(NONE);
+                        children[node].push((b, child as u32));
+                        child
+                    }
+                };
             }
             if values[node] == NONE {
                 values[node] = id;
             }
         }
         let mut nodes = Vec::with_capacity(children.len());
-        let mut edges = Vec::new();
-        for (map, value) in children.iter().zip(values) {
+        let mut edges = Vec::with_capacity(children.len());
+        for (list, value) in children.iter().zip(values) {
             nodes.push(Node {
                 first_edge: edges.len() as u32,
-                n_edges: map.len() as u32,
+                n_edges: list.len() as u32,
                 value,
             });
-            edges.extend(map.iter().map(|(&b, &c)| (b, c)));
+            edges.extend_from_slice(list);
         }
         let mut root = Box::new([NONE; 256]);
-        for (&b, &c) in &children[0] {
+        for &(b, c) in &children[0] {
             root[usize::from(b)] = c;
         }
         Trie { nodes, edges, root }
