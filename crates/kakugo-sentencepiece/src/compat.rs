@@ -6,7 +6,9 @@
 //! crate's fixtures, 5 of 5,341 texts and 5 of 2,160 spBLEU segments segment differently
 //! between the two behaviours; BPE, CHAR and WORD models are unaffected.
 
-/// The sentencepiece behaviour to reproduce; [`Compat::Current`] by default.
+/// The sentencepiece behaviour to reproduce; [`Compat::Current`] by default. Only encoding
+/// changes: loading applies sentencepiece 0.2.3's checks either way (older releases also
+/// accepted, for instance, NaN scores).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Compat {
     /// sentencepiece 0.2.2 and later: path scores are `f32` sums, shifted back to 0 when they

@@ -73,7 +73,12 @@ impl CharsMap {
         if !input.is_char_boundary(len) {
             return None;
         }
-        let tail = self.normalized.get(value as usize..)?;
+        // sentencepiece falls back to the raw character for an offset outside the blob
+        // (`validate` already rejects such tries).
+        let tail = self
+            .normalized
+            .get(value as usize..)
+            .filter(|t| !t.is_empty())?;
         let end = tail.iter().position(|&b| b == 0).unwrap_or(tail.len());
         let replacement = std::str::from_utf8(&tail[..end]).ok()?;
         Some((len, replacement))
