@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reference fixtures for crates/kakugo-sentencepiece.
+"""Reference fixtures for crates/sentencepiece.
 
 Trains a few small SentencePiece models on the FLORES-200 subset in shared/data (dev split
 only), then records, with the `sentencepiece` library, how each model segments held-out
@@ -14,7 +14,7 @@ Usage (from the repository root, in a venv with `pip install sentencepiece sacre
 
 With `--legacy-python PY`, where PY is a Python with sentencepiece 0.2.1 (or 0.1.98-0.2.0)
 installed, it also writes legacy_0_2_1.json: how those releases segment the unigram fixtures
-(their tie-breaking differs, see crates/kakugo-sentencepiece/src/compat.rs).
+(their tie-breaking differs, see crates/sentencepiece/src/compat.rs).
 
 Training is multithreaded and not bit-reproducible across machines, so the committed .model
 files are the source of truth; without --retrain the script only re-derives the JSON from
@@ -35,7 +35,7 @@ import sentencepiece as spm
 
 ROOT = Path(__file__).resolve().parents[2]
 FLORES = ROOT.parent.parent / "shared" / "data" / "flores" / "subset"
-FIXTURES = ROOT / "crates" / "kakugo-sentencepiece" / "tests" / "fixtures"
+FIXTURES = ROOT / "crates" / "sentencepiece" / "tests" / "fixtures"
 
 # Where shared/ lives differs between a worktree and the main checkout: try both.
 for candidate in (ROOT / "shared" / "data" / "flores" / "subset",

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Reference values for the kakugo-stats crate.
 
-Writes crates/kakugo-stats/tests/fixtures/stats_reference.json: inputs and the outputs of
+Writes crates/stats/tests/fixtures/stats_reference.json: inputs and the outputs of
 scipy / scikit-learn / statsmodels / krippendorff for every statistic the crate
-implements; crates/kakugo-stats/tests/reference.rs asserts the crate reproduces them to
+implements; crates/stats/tests/reference.rs asserts the crate reproduces them to
 1e-9. Random inputs come from numpy generators with fixed seeds, so the file is
 deterministic apart from the generation date in its metadata.
 
@@ -56,7 +56,7 @@ from statsmodels.stats.proportion import proportion_confint
 warnings.simplefilter("ignore")
 
 ROOT = Path(__file__).resolve().parents[2]
-OUT = ROOT / "crates" / "kakugo-stats" / "tests" / "fixtures" / "stats_reference.json"
+OUT = ROOT / "crates" / "stats" / "tests" / "fixtures" / "stats_reference.json"
 
 
 def num(x):
