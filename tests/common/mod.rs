@@ -17,11 +17,12 @@ pub fn data_dir() -> PathBuf {
     dir
 }
 
-/// `$KAKUGO_REFERENCE` or `../shared/reference` beside the checkout.
+/// The committed reference values (`tests/fixtures/reference`: sacrebleu's chrF++/BLEU cases,
+/// lm-evaluation-harness's SIB-200 log-likelihoods); `$KAKUGO_REFERENCE` overrides.
 pub fn reference_dir() -> PathBuf {
     let dir = std::env::var_os("KAKUGO_REFERENCE")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/reference"));
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/reference"));
     assert!(
         dir.is_dir(),
         "reference directory {} is missing (set KAKUGO_REFERENCE)",
