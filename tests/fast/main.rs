@@ -9,9 +9,12 @@ mod common;
 mod report_fixtures;
 #[path = "../common/tiny.rs"]
 mod tiny;
+#[path = "../common/training.rs"]
+mod training;
 
 mod chrf_cli;
 mod chrf_reference;
 mod compare;
 mod leaderboard;
 mod report;
+mod train_tiny;

@@ -10,8 +10,11 @@ mod common;
 mod http_proxy;
 #[path = "../common/tiny.rs"]
 mod tiny;
+#[path = "../common/training.rs"]
+mod training;
 
 mod bad_input;
+mod chrf_flores;
 mod batch_invariance;
 mod data_loaders;
 mod eval_http;
