@@ -22,7 +22,9 @@ pub fn data_dir() -> PathBuf {
 pub fn reference_dir() -> PathBuf {
     let dir = std::env::var_os("KAKUGO_REFERENCE")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/reference"));
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/reference")
+        });
     assert!(
         dir.is_dir(),
         "reference directory {} is missing (set KAKUGO_REFERENCE)",

@@ -206,5 +206,3 @@ fn statistics_chrf_and_bleu_match_sacrebleu_on_211_cases() {
         Some(bleu_corpus.score(&summed))
     );
 }
-
-

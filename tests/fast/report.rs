@@ -79,13 +79,12 @@ fn model_record(m: usize) -> RunRecord {
     let mut r = record(name, sha, results);
     if m > 0 {
         let teacher = ["", "gemma-3-27b-it", "aya-expanse-32b"][m];
-        r.lineage = Some(serde_json::json!({
-            "student": "smollm2-135m",
-            "teacher": {"name": teacher, "temperature": 0.8, "top_p": 0.9},
-            "synthetic_data_sha256": format!("{:064x}", m),
-            "training": {"method": "lora", "rank": 8, "lr": 1e-4, "epochs": 1, "seed": 1234},
-            "checkpoint_sha256": sha,
-        }));
+        r.lineage = Some(report_fixtures::lineage(
+            &r.manifest.model,
+            teacher,
+            "smollm2-135m",
+            &format!("{:064x}", m),
+        ));
     }
     r
 }

@@ -67,6 +67,11 @@ fn tiny_loss_falls_and_same_seed_gives_identical_bits() {
     assert_eq!(lineage["hyper_parameters"]["lora"]["rank"], 4);
     assert_eq!(lineage["data"]["sha256"].as_str().unwrap().len(), 64);
     assert!(dir.path().join("a/merged/lineage.json").is_file());
+    // What training writes is what records and reports read back, typed.
+    let typed = kakugo::store::Lineage::read(&dir.path().join("a/lineage.json")).unwrap();
+    assert_eq!(typed.result["steps"], a.steps);
+    assert_eq!(typed.student(), typed.base_model.name);
+    assert!(typed.teacher().is_none());
     // A different seed is a different run.
     let mut o = tiny_options(&base, &sft, &dir.path().join("c"));
     o.seed = 8;

@@ -245,12 +245,9 @@ fn kakugo_eval_over_http_writes_a_run_record() {
         kakugo::store::RunRecord::read(&dir.path().join("SmolLM2-135M-Instruct.sib200.json"))
             .unwrap();
     let m = &record.manifest.model;
-    assert_eq!(m.backend, "openai");
+    assert_eq!(m.backend, kakugo::store::Backend::Openai);
     assert_eq!(m.device, url);
-    assert_eq!(
-        m.scoring,
-        format!("server prompt log-probabilities (POST {url}/completions, echo + logprobs)")
-    );
+    assert_eq!(m.scoring, kakugo::store::Scoring::ServerPromptLogprobs);
     let acc = record
         .result("sib200", "eng_Latn")
         .unwrap()
@@ -313,11 +310,13 @@ limit = 3
     assert_eq!(records.len(), 1, "{records:?}");
     let record = kakugo::store::RunRecord::read(&records[0]).unwrap();
     assert_eq!(record.model, "smollm2-server");
-    assert_eq!(record.manifest.model.backend, "openai");
-    assert!(record
-        .manifest
-        .model
-        .scoring
-        .contains("prompt log-probabilities"));
+    assert_eq!(
+        record.manifest.model.backend,
+        kakugo::store::Backend::Openai
+    );
+    assert_eq!(
+        record.manifest.model.scoring,
+        kakugo::store::Scoring::ServerPromptLogprobs
+    );
     assert_eq!(record.results[0].metrics[0].n, 3);
 }

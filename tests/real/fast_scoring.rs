@@ -47,13 +47,13 @@ fn check(preset: &str, mean_bound: f64, max_bound: f64) {
     let mut model = kakugo::model::load(&(preset).parse().unwrap()).unwrap();
     let exact = scores(model.as_mut(), &all);
     assert!(
-        model.info().scoring.is_empty(),
+        model.info().scoring.is_exact(),
         "exact scoring is not labelled"
     );
     let exact_key = model.info().cache_identity();
     model.set_scoring_precision(ScoringPrecision::Bf16).unwrap();
     assert!(
-        model.info().scoring.starts_with("bf16"),
+        model.info().scoring.token().starts_with("bf16"),
         "{}",
         model.info().scoring
     );

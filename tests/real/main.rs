@@ -14,8 +14,8 @@ mod tiny;
 mod training;
 
 mod bad_input;
-mod chrf_flores;
 mod batch_invariance;
+mod chrf_flores;
 mod data_loaders;
 mod eval_http;
 mod eval_multiple_choice;

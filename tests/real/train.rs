@@ -6,7 +6,6 @@ use crate::common;
 use crate::tiny;
 use crate::training::{decoder_logprobs, encode, max_abs, max_abs_diff, train_logprobs};
 
-
 use candle_core::Device;
 use kakugo::model::candle_backend::CandleModel;
 use kakugo::model::decoder::{rows, token_logprob};
@@ -16,10 +15,6 @@ use kakugo::train::export::{self};
 use kakugo::train::forward::{hidden_states, Packed};
 use kakugo::train::lora::{LoraConfig, Target};
 use kakugo::train::Trainer;
-
-
-
-
 
 fn flores_text() -> String {
     let data = common::data_dir();
@@ -87,7 +82,6 @@ fn training_forward_equals_decoder_tiny_gemma_with_sliding_window() {
     );
     assert!(d < 1e-4, "max |Δ| {d}");
 }
-
 
 /// After one step (B is no longer zero) every LoRA tensor of every layer and target has a
 /// non-zero gradient: the graph is not cut anywhere (FINDINGS.md: fast kernels cut it).

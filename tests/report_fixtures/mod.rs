@@ -9,8 +9,12 @@ use std::path::{Path, PathBuf};
 
 use kakugo::eval::metrics::corpus_score_from_stats;
 use kakugo::model::ModelInfo;
+use kakugo::store::lineage::{ChatTemplateUse, TrainingData};
 use kakugo::store::run_record::{SuiteInfo, RECORD_SCHEMA};
-use kakugo::store::{ItemScore, Manifest, MetricValue, RunRecord, TaskResult};
+use kakugo::store::{
+    ExperimentLineage, ItemScore, Lineage, Manifest, MetricValue, NamedModel, RunRecord,
+    TaskResult, UnitHashes,
+};
 use rand::{Rng, SeedableRng};
 
 /// SIB-200 test items per language.
@@ -54,12 +58,12 @@ pub fn manifest(model: &str, sha: &str) -> Manifest {
             spec: model.into(),
             sha256: sha.into(),
             tokenizer_sha256: sha.into(),
-            backend: "candle".into(),
+            backend: kakugo::store::Backend::Candle,
             device: "cpu".into(),
             dtype: "q4_1 (computed in f32)".into(),
             architecture: "llama".into(),
             context_length: 8192,
-            scoring: String::new(),
+            scoring: kakugo::store::Scoring::Exact,
         },
         suite: SuiteInfo {
             name: "smoke".into(),
@@ -205,4 +209,46 @@ pub fn write(dir: &Path, name: &str, record: &RunRecord) -> PathBuf {
     let path = dir.join(name);
     record.write(&path).unwrap();
     path
+}
+
+/// A candidate's lineage as `kakugo run` writes it: base model, data hash, LoRA settings, and
+/// the experiment's teacher and student.
+pub fn lineage(base: &ModelInfo, teacher: &str, student: &str, data_sha256: &str) -> Lineage {
+    Lineage {
+        kind: kakugo::store::lineage::LINEAGE_KIND.into(),
+        kakugo_version: "0.1.0".into(),
+        base_model: base.clone(),
+        data: TrainingData {
+            path: "sft.jsonl".into(),
+            sha256: data_sha256.into(),
+            manifest_path: None,
+            manifest: None,
+        },
+        chat_template: ChatTemplateUse {
+            models_own: true,
+            sha256: "0".repeat(64),
+        },
+        hyper_parameters: serde_json::json!({"lora": {"rank": 8}, "lr": 1e-4, "epochs": 1, "seed": 1234}),
+        adamw: serde_json::json!({"beta1": 0.9, "beta2": 0.999}),
+        warmup_steps: 1,
+        total_steps: 10,
+        fingerprint: "f".repeat(64),
+        result: serde_json::json!({"steps": 10}),
+        experiment: Some(ExperimentLineage {
+            experiment: "ablation".into(),
+            teacher: NamedModel {
+                name: teacher.into(),
+                model: teacher.into(),
+            },
+            student: NamedModel {
+                name: student.into(),
+                model: student.into(),
+            },
+            language: "kaz_Cyrl".into(),
+            units: UnitHashes {
+                train: "1".repeat(64),
+                synth: vec!["2".repeat(64)],
+            },
+        }),
+    }
 }

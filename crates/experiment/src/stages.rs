@@ -22,6 +22,7 @@ use super::store::UnitStore;
 use super::Experiment;
 use kakugo_core::spec::ModelSpec;
 use kakugo_core::store::atomic::write_atomic;
+use kakugo_core::store::{ExperimentLineage, Lineage, NamedModel, UnitHashes};
 use kakugo_core::{Error, Result};
 use kakugo_eval::job::EvalJob;
 use kakugo_synth::SynthJob;
@@ -87,17 +88,17 @@ impl StageRunner for Stages {
                 data,
             } => {
                 self.train(exp, plan, store, dir, *student, data)?;
-                let synth: Vec<&str> = data.iter().map(|&d| plan.units[d].hash.as_str()).collect();
-                add_lineage(
-                    dir,
-                    json!({
-                        "experiment": exp.name,
-                        "teacher": { "name": exp.teachers[*teacher].name, "model": exp.teachers[*teacher].model },
-                        "student": { "name": exp.students[*student].name, "model": exp.students[*student].model },
-                        "language": language.code,
-                        "units": { "train": unit.hash, "synth": synth },
-                    }),
-                )?;
+                let view = ExperimentLineage {
+                    experiment: exp.name.clone(),
+                    teacher: named(&exp.teachers[*teacher]),
+                    student: named(&exp.students[*student]),
+                    language: language.code.to_string(),
+                    units: UnitHashes {
+                        train: unit.hash.clone(),
+                        synth: data.iter().map(|&d| plan.units[d].hash.clone()).collect(),
+                    },
+                };
+                add_lineage(dir, &view)?;
                 Ok(())
             }
             Work::Eval {
@@ -109,24 +110,23 @@ impl StageRunner for Stages {
     }
 }
 
+fn named(entry: &super::ModelEntry) -> NamedModel {
+    NamedModel {
+        name: entry.name.clone(),
+        model: entry.model.to_string(),
+    }
+}
+
 /// Adds the experiment's view (teacher, student, language, unit hashes) to the lineage that
 /// training wrote, in the training directory and in the merged model beside it.
-fn add_lineage(dir: &Path, extra: serde_json::Value) -> Result<()> {
+fn add_lineage(dir: &Path, view: &ExperimentLineage) -> Result<()> {
     for path in [
         dir.join("lineage.json"),
         dir.join("merged").join("lineage.json"),
     ] {
-        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-        let mut lineage: serde_json::Value =
-            serde_json::from_slice(&bytes).map_err(|e| Error::file(&path, e.to_string()))?;
-        if let (Some(l), Some(x)) = (lineage.as_object_mut(), extra.as_object()) {
-            for (k, v) in x {
-                l.insert(k.clone(), v.clone());
-            }
-        }
-        let mut out = serde_json::to_vec_pretty(&lineage).expect("lineage serialises");
-        out.push(b'\n');
-        write_atomic(&path, &out)?;
+        let mut lineage = Lineage::read(&path)?;
+        lineage.experiment = Some(view.clone());
+        lineage.write(&path)?;
     }
     Ok(())
 }

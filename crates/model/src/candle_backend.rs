@@ -43,6 +43,7 @@ use super::{
     ModelInfo, Prompt, Sampling,
 };
 use kakugo_core::store::hash::sha256_file;
+use kakugo_core::store::{Backend, Scoring};
 use kakugo_core::{Error, Result};
 
 pub struct CandleModel {
@@ -140,12 +141,12 @@ impl CandleModel {
             spec: files.spec.clone(),
             sha256,
             tokenizer_sha256,
-            backend: "candle".into(),
+            backend: Backend::Candle,
             device: device_name(device),
             dtype: format!("{dtype} (computed in f32)"),
             architecture: cfg.architecture.name().into(),
             context_length: cfg.context_length,
-            scoring: String::new(),
+            scoring: Scoring::Exact,
         };
         let token_text = |id: Option<u32>| {
             id.and_then(|i| tokenizer.decode(&[i]).ok())
@@ -429,11 +430,9 @@ impl LanguageModel for CandleModel {
     fn set_scoring_precision(&mut self, precision: ScoringPrecision) -> Result<()> {
         self.decoder.set_scoring_precision(precision);
         self.info.scoring = match precision {
-            ScoringPrecision::Exact => String::new(),
-            ScoringPrecision::Bf16 if bf16_matrix::uses_amx() => {
-                "bf16 products, f32 accumulation (AMX tiles)".into()
-            }
-            ScoringPrecision::Bf16 => "bf16 products, f32 accumulation (f32 FMA)".into(),
+            ScoringPrecision::Exact => Scoring::Exact,
+            ScoringPrecision::Bf16 if bf16_matrix::uses_amx() => Scoring::Bf16Amx,
+            ScoringPrecision::Bf16 => Scoring::Bf16Fma,
         };
         Ok(())
     }

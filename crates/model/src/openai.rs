@@ -63,6 +63,7 @@ use super::{
     move_trailing_whitespace, ChoiceGroup, FinishReason, GenerateRequest, Generation,
     LanguageModel, Loglikelihood, ModelInfo, Prompt, Sampling,
 };
+use kakugo_core::store::{Backend, Scoring};
 use kakugo_core::{Error, Result};
 
 /// Where the server is and how to talk to it.
@@ -299,15 +300,12 @@ impl OpenAiModel {
             spec: format!("openai:{}@{}", config.model, config.base_url),
             sha256: format!("{}#{}", config.base_url, config.model),
             tokenizer_sha256: String::new(),
-            backend: "openai".into(),
+            backend: Backend::Openai,
             device: config.base_url.clone(),
             dtype: "remote".into(),
             architecture: String::new(),
             context_length: 0,
-            scoring: format!(
-                "server prompt log-probabilities (POST {}/completions, echo + logprobs)",
-                config.base_url
-            ),
+            scoring: Scoring::ServerPromptLogprobs,
         };
         Ok(OpenAiModel {
             config,

@@ -183,7 +183,7 @@ fn manifest_section(run: &Run) -> String {
         ("model spec", m.model.spec.clone(), false),
         ("model sha256", m.model.sha256.clone(), true),
         ("tokenizer sha256", m.model.tokenizer_sha256.clone(), true),
-        ("backend", m.model.backend.clone(), false),
+        ("backend", m.model.backend.to_string(), false),
         ("device", m.model.device.clone(), false),
         ("dtype", m.model.dtype.clone(), false),
         ("architecture", m.model.architecture.clone(), false),
@@ -199,8 +199,11 @@ fn manifest_section(run: &Run) -> String {
         ),
     ];
     // Only remote models say where their scores came from; in-process records keep their bytes.
-    if !m.model.scoring.is_empty() {
-        fields.insert(7, ("scoring", m.model.scoring.clone(), false));
+    if !m.model.scoring.is_exact() {
+        fields.insert(
+            7,
+            ("scoring", m.model.scoring.description().to_string(), false),
+        );
     }
     out.push_str("<dl>\n");
     for (k, v, hash) in fields {
@@ -282,7 +285,9 @@ fn manifest_section(run: &Run) -> String {
     }
     if let Some(lineage) = &r.lineage {
         out.push_str("<h4>Lineage</h4>\n");
-        out.push_str(&json_html(lineage));
+        out.push_str(&json_html(
+            &serde_json::to_value(lineage).expect("lineages serialise"),
+        ));
         out.push('\n');
     }
     out.push_str("</article>\n");

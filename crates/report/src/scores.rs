@@ -11,9 +11,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::Value;
-
 use super::Run;
+use kakugo_core::store::Lineage;
 use kakugo_core::{Error, Result};
 
 /// One model (name + weights hash) and the records it came from.
@@ -24,35 +23,23 @@ pub struct ModelEntry {
     pub name: String,
     pub sha256: String,
     /// The lineage of a distilled candidate, from the first of its records that has one.
-    pub lineage: Option<Value>,
+    pub lineage: Option<Lineage>,
     /// Indices of this model's records in the runs given.
     pub runs: Vec<usize>,
 }
 
 impl ModelEntry {
-    /// The teacher named by the lineage (`teacher` as a string, or its `name`, `model` or
-    /// `spec`).
+    /// The teacher named by the lineage (candidates an experiment made).
     pub fn teacher(&self) -> Option<String> {
         self.lineage
             .as_ref()
-            .and_then(|l| lineage_name(l, "teacher"))
+            .and_then(|l| l.teacher())
+            .map(str::to_string)
     }
 
-    /// The student (base model) named by the lineage: `student`, else `base_model`.
+    /// The student (base model) named by the lineage.
     pub fn student(&self) -> Option<String> {
-        let l = self.lineage.as_ref()?;
-        lineage_name(l, "student").or_else(|| lineage_name(l, "base_model"))
-    }
-}
-
-fn lineage_name(lineage: &Value, key: &str) -> Option<String> {
-    match lineage.get(key)? {
-        Value::String(s) => Some(s.clone()),
-        Value::Object(o) => ["name", "model", "spec"]
-            .iter()
-            .find_map(|k| o.get(*k).and_then(Value::as_str))
-            .map(str::to_string),
-        _ => None,
+        self.lineage.as_ref().map(|l| l.student().to_string())
     }
 }
 
@@ -269,26 +256,5 @@ fn disambiguate_labels(models: &mut [ModelEntry]) {
         if names.iter().filter(|n| **n == m.name).count() > 1 {
             m.label = format!("{}@{}", m.name, m.sha256.get(..8).unwrap_or(&m.sha256));
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn lineage_names_come_from_strings_or_objects() {
-        let entry = ModelEntry {
-            label: "c".into(),
-            name: "c".into(),
-            sha256: "0".into(),
-            lineage: Some(
-                json!({"teacher": {"name": "gemma-3-27b"}, "base_model": "smollm2-135m"}),
-            ),
-            runs: vec![],
-        };
-        assert_eq!(entry.teacher().as_deref(), Some("gemma-3-27b"));
-        assert_eq!(entry.student().as_deref(), Some("smollm2-135m"));
     }
 }

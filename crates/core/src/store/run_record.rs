@@ -16,6 +16,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::lineage::Lineage;
+use super::model_info::ModelInfo;
 use crate::{Error, Result};
 
 /// Version of the record format; bumped when a field changes meaning.
@@ -30,7 +32,7 @@ pub struct RunRecord {
     /// For a distilled candidate: its lineage record (teacher, synthetic data hash, training
     /// configuration, checkpoint hash), copied from the candidate's directory.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lineage: Option<serde_json::Value>,
+    pub lineage: Option<Lineage>,
     /// One entry per (task, language), sorted by task then language.
     pub results: Vec<TaskResult>,
     /// Languages a task asked for that its dataset does not have, with the reason.
@@ -164,52 +166,10 @@ impl TaskResult {
         self.metrics.iter().find(|m| m.name == name)
     }
 }
-/// What a run record says about the model that produced it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ModelInfo {
-    /// Display name (a preset name, a file stem, or `ORG/NAME`).
-    pub name: String,
-    /// How the user named it (path, `hf:ORG/NAME@REV`, preset).
-    pub spec: String,
-    /// sha256 of the weights (for sharded checkpoints, of the sorted list of shard hashes);
-    /// for remote models, the endpoint and model id instead.
-    pub sha256: String,
-    /// sha256 of the tokenizer file, or of the GGUF when the tokenizer comes from its metadata.
-    pub tokenizer_sha256: String,
-    /// `candle` or `openai`.
-    pub backend: String,
-    /// `cpu`, `cuda:0`, or the remote endpoint.
-    pub device: String,
-    /// Compute dtype of the weights as used (`f32`, `bf16`, `q8_0`, ...).
-    pub dtype: String,
-    /// Architecture (`llama`, `gemma3`) when known.
-    pub architecture: String,
-    /// Context window in tokens.
-    pub context_length: usize,
-    /// How log-likelihoods were computed when not exactly, in f32, in-process: a server's
-    /// prompt log-probabilities, or the bf16 fast mode. Empty, and then absent from records
-    /// (which keeps exact records byte-identical to those written before the field existed).
-    /// Such scores are cached apart from exact ones.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub scoring: String,
-}
-
-impl ModelInfo {
-    /// What response-cache keys are built from: the weights, and how they were scored when
-    /// not exactly, so a fast-mode answer never stands in for an exact one.
-    pub fn cache_identity(&self) -> String {
-        if self.scoring.is_empty() {
-            self.sha256.clone()
-        } else {
-            format!("{}+{}", self.sha256, self.scoring)
-        }
-    }
-}
-
 /// A candidate made by `kakugo train` carries `lineage.json` in its directory, or in the
 /// directory above (the training output holding `merged/` and `model.gguf`); run records copy
 /// it so reports can show teacher → data → training → scores. `None` for other models.
-pub fn candidate_lineage(path: &Path) -> Result<Option<serde_json::Value>> {
+pub fn candidate_lineage(path: &Path) -> Result<Option<Lineage>> {
     if !path.exists() {
         return Ok(None);
     }
@@ -222,8 +182,5 @@ pub fn candidate_lineage(path: &Path) -> Result<Option<serde_json::Value>> {
     else {
         return Ok(None);
     };
-    let bytes = std::fs::read(&file).map_err(|e| Error::io(&file, e))?;
-    serde_json::from_slice(&bytes)
-        .map(Some)
-        .map_err(|e| Error::file(&file, format!("not a lineage record: {e}")))
+    Lineage::read(&file).map(Some)
 }
